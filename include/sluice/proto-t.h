@@ -2,7 +2,7 @@
 /*
  * proto-t.h - wire formats of the headers sluice parses and writes.
  *
- * Types only. Defined here rather than taken from <netinet/*.h>,
+ * Types only. Defined here rather than taken from the netinet headers,
  * <rte_ether.h> or <linux/if_ether.h> so that the DPDK engine, the XDP
  * program and the tests read the same bytes through the same structs.
  * Multi-byte fields are big endian on the wire; names say so with "be".
