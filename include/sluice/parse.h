@@ -121,7 +121,8 @@ sl_parse_ip4(const uint8_t *cur, const uint8_t *end, uint32_t rem, int quoted,
 /*
  * Parse an IPv6 header and walk its extension headers (hop-by-hop first
  * only, routing, fragment, destination options, AH, mobility), at most
- * SL_IP6_EXT_MAX of them. Same arguments as sl_parse_ip4().
+ * SL_IP6_EXT_MAX of them; in a quoted packet, none. Same arguments as
+ * sl_parse_ip4().
  */
 static SL_ALWAYS_INLINE int
 sl_parse_ip6(const uint8_t *cur, const uint8_t *end, uint32_t rem, int quoted,
@@ -156,6 +157,12 @@ sl_parse_ip6(const uint8_t *cur, const uint8_t *end, uint32_t rem, int quoted,
 
 SL_UNROLL
 	for (i = 0; i < SL_IP6_EXT_MAX; i++) {
+		/* A quote (inside an ICMPv6 error) is not walked: with both
+		 * walks the BPF verifier's paths multiply past its limit. A
+		 * quoted packet with extension headers reports the first
+		 * extension header as its protocol, and no ports. */
+		if (quoted)
+			break;
 		const struct sl_ip6_ext *ext = (const struct sl_ip6_ext *)cur;
 		const struct sl_ip6_frag *fh = (const struct sl_ip6_frag *)cur;
 		uint32_t len;

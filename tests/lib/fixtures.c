@@ -91,9 +91,10 @@ const struct parse_fixture parse_fixtures[] = {
 	{"icmp6 packet too big quoting tcp", F6(.proto = SL_IPPROTO_ICMPV6, .icmp_type = 2,
 						.quote = &q_tcp6, .quote_len = 1000),
 	 SL_PKT_F_L4 | SL_PKT_F_ICMP_ERR, 1},
+	/* a quote's extension headers are not walked: no ports */
 	{"icmp6 unreachable quoting udp with ext", F6(.proto = SL_IPPROTO_ICMPV6, .icmp_type = 1,
 						      .quote = &q_udp6_ext),
-	 SL_PKT_F_L4 | SL_PKT_F_ICMP_ERR, 1},
+	 SL_PKT_F_L4 | SL_PKT_F_ICMP_ERR, 2},
 	{"icmp over ipv6 (proto 1, no ports)", F6(.proto = SL_IPPROTO_ICMP, .payload = 8), 0},
 	{"arp", {.ethertype = SL_ETH_P_ARP, .payload = 28}, 0},
 	{"lldp", {.ethertype = 0x88cc, .payload = 40}, 0},

@@ -16,7 +16,9 @@ struct parse_fixture {
 	const char *name;
 	struct pkt_spec spec;
 	uint8_t flags;        /* SL_PKT_F_* that must be set (and no other) */
-	int8_t quoted;        /* ICMP error: the quote's 5-tuple is in pkt.inner */
+	int8_t quoted;        /* ICMP error: the quote's 5-tuple is in pkt.inner
+			       * (2: its addresses only, the protocol being its
+			       * first extension header, no ports) */
 };
 
 enum fix_anchor { AT_FRAME, AT_L3, AT_L4 };

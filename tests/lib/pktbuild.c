@@ -202,6 +202,11 @@ build_ip(const struct pkt_spec *s, uint8_t *out, size_t cap, struct pkt_layout *
 			if (lay) {
 				size_t qmin = ql.l4 ? ql.l4 + 8 : ql.ip_end;
 
+				/* sluice does not walk a quote's IPv6 extension
+				 * headers: its fixed header is all it needs */
+				if (s->quote->family == 6 && s->quote->n_ext)
+					qmin = 40;
+
 				for (int m = 0; m < ql.n_mark; m++)
 					if (ql.mark[m] < take && ql.mark[m] < qmin)
 						mark(lay, base + l4off + 8 + ql.mark[m], "quoted",
