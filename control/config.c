@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sbuf.h"
 
 static int __attribute__((format(printf, 3, 4)))
 err_set(char *err, size_t errlen, const char *fmt, ...)
@@ -532,45 +533,6 @@ sl_config_exec(struct sl_config *c, const char *line, size_t len, char *err, siz
 }
 
 /* ---- text form -------------------------------------------------------------------- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->s && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = b->cap ? b->cap * 2 : 4096;
-		while (ncap < b->len + (size_t)n + 1)
-			ncap *= 2;
-		char *p = realloc(b->s, ncap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = ncap;
-	}
-}
 
 static void
 save_check(struct sbuf *b, const struct sl_service_cfg *s)

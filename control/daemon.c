@@ -1,0 +1,913 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * daemon.c - sluiced: configuration, engine, health checks, control socket.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "ctl_server.h"
+#include "daemon.h"
+#include "health.h"
+#include "log.h"
+#include "loop.h"
+
+extern const char sl_default_conf[];
+extern const size_t sl_default_conf_len;
+
+#define FLOWS_SHOWN 1000
+
+struct sl_daemon {
+	struct sl_daemon_opts o;
+	struct sl_loop *loop;
+	struct sl_config cfg;
+	struct sl_ids ids;
+	struct sl_snapshot *snap;
+	uint32_t gen;
+	struct sl_engine *engine;
+	struct sl_hc *hc;
+	struct sl_ctl *ctl;
+	struct sl_ev sig;
+	/* counters of reused ids start from their value at reuse */
+	uint32_t seen_svc[SL_MAX_SERVICES], seen_be[SL_MAX_BACKENDS];
+	struct sl_svc_counters base_svc[SL_MAX_SERVICES];
+	struct sl_backend_counters base_be[SL_MAX_BACKENDS];
+	struct sl_stats *stats; /* scratch for reads */
+	/* the daemon's own counters */
+	uint64_t mutations, refused, reloads, reloads_refused, health_changes, applies_failed;
+	char cert_dir_real[PATH_MAX];
+	int stopping;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static void
+notify(struct sl_daemon *d, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (!d->o.notify)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sd_notify(0, buf);
+}
+
+/* ---- applying configurations ----------------------------------------------------- */
+
+static int
+read_stats(struct sl_daemon *d)
+{
+	memset(d->stats, 0, sizeof(*d->stats));
+	if (!d->engine->ops->stats || d->engine->ops->stats(d->engine, d->stats) < 0)
+		return -1;
+	return 0;
+}
+
+/* Compile `next` and hand it to the engine; on success it becomes the
+ * configuration (its contents move into d->cfg, *next is emptied). */
+static int
+commit(struct sl_daemon *d, struct sl_config *next, char *err, size_t errlen)
+{
+	struct sl_ids *saved = malloc(sizeof(*saved));
+	struct sl_snapshot *snap;
+	uint32_t i;
+	int rebase = 0;
+
+	if (!saved)
+		return err_set(err, errlen, "out of memory");
+	*saved = d->ids;
+	snap = sl_snapshot_build(next, d->snap, &d->ids, d->gen + 1, err, errlen);
+	if (!snap) {
+		d->ids = *saved;
+		free(saved);
+		return -1;
+	}
+	if (d->engine->ops->apply(d->engine, snap, err, errlen) < 0) {
+		d->applies_failed++;
+		sl_snapshot_free(snap);
+		d->ids = *saved;
+		free(saved);
+		return -1;
+	}
+	free(saved);
+	/* the engine took it: it is the running state now */
+	sl_snapshot_free(d->snap);
+	d->snap = snap;
+	d->gen++;
+	sl_config_free(&d->cfg);
+	d->cfg = *next;
+	memset(next, 0, sizeof(*next));
+	/* snapshot names point into the config that is now d->cfg */
+	for (i = 0; i < snap->n_svc; i++)
+		snap->svc[i].name = d->cfg.services[i].name;
+	for (i = 0; i < SL_MAX_SERVICES && !rebase; i++)
+		rebase = d->ids.reused_svc[i] != d->seen_svc[i];
+	for (i = 0; i < SL_MAX_BACKENDS && !rebase; i++)
+		rebase = d->ids.reused_be[i] != d->seen_be[i];
+	if (rebase) {
+		int have = read_stats(d) == 0;
+
+		for (i = 0; i < SL_MAX_SERVICES; i++) {
+			if (d->ids.reused_svc[i] != d->seen_svc[i]) {
+				d->seen_svc[i] = d->ids.reused_svc[i];
+				memset(&d->base_svc[i], 0, sizeof(d->base_svc[i]));
+				if (have)
+					d->base_svc[i] = d->stats->svc[i];
+			}
+		}
+		for (i = 0; i < SL_MAX_BACKENDS; i++) {
+			if (d->ids.reused_be[i] != d->seen_be[i]) {
+				d->seen_be[i] = d->ids.reused_be[i];
+				memset(&d->base_be[i], 0, sizeof(d->base_be[i]));
+				if (have)
+					d->base_be[i] = d->stats->backend[i];
+			}
+		}
+	}
+	if (d->hc && sl_hc_sync(d->hc, &d->cfg) < 0)
+		sl_log(LOG_ERR, "health checks: out of memory; checks not updated");
+	return 0;
+}
+
+/* Checks that need the daemon's context: certificate files stay inside the
+ * certificate directory and are readable. */
+static int
+check_cert_paths(struct sl_daemon *d, const struct sl_cmd *cmd, char *err, size_t errlen)
+{
+	const char *paths[2] = {cmd->u.cert.chain, cmd->u.cert.key};
+	int i;
+
+	if (cmd->verb != SL_CMD_ADD_CERT)
+		return 0;
+	if (!d->cert_dir_real[0])
+		return err_set(err, errlen, "certificate directory %s does not exist",
+			       d->o.cert_dir ? d->o.cert_dir : "(none)");
+	for (i = 0; i < 2; i++) {
+		char real[PATH_MAX];
+		size_t n = strlen(d->cert_dir_real);
+
+		if (!realpath(paths[i], real))
+			return err_set(err, errlen, "cannot open %s: %s", paths[i], strerror(errno));
+		if (strncmp(real, d->cert_dir_real, n) || real[n] != '/')
+			return err_set(err, errlen, "%s is outside the certificate directory %s",
+				       paths[i], d->cert_dir_real);
+		if (access(real, R_OK) < 0)
+			return err_set(err, errlen, "cannot read %s: %s", paths[i], strerror(errno));
+	}
+	return 0;
+}
+
+static int
+mutate(struct sl_daemon *d, const struct sl_cmd *cmd, char *err, size_t errlen)
+{
+	struct sl_config next;
+	int rc;
+
+	if (check_cert_paths(d, cmd, err, errlen) < 0)
+		return -1;
+	if (sl_config_copy(&next, &d->cfg) < 0)
+		return err_set(err, errlen, "out of memory");
+	rc = sl_config_apply(&next, cmd, err, errlen);
+	if (rc == 0)
+		rc = commit(d, &next, err, errlen);
+	sl_config_free(&next);
+	return rc;
+}
+
+int
+sl_daemon_reload(struct sl_daemon *d, char *err, size_t errlen)
+{
+	struct sl_config next;
+	char msg[512];
+	unsigned int line = 0;
+	int rc;
+
+	sl_config_init(&next);
+	if (d->o.config_path)
+		rc = sl_config_load_file(&next, d->o.config_path, msg, sizeof(msg), &line);
+	else
+		rc = sl_config_load_buf(&next, sl_default_conf, sl_default_conf_len, msg,
+					sizeof(msg), &line);
+	if (rc == 0) {
+		uint32_t i;
+
+		/* certificate paths of the file obey the same rule */
+		for (i = 0; i < next.n_certs && rc == 0; i++) {
+			struct sl_cmd c = {.verb = SL_CMD_ADD_CERT};
+
+			c.u.cert = next.certs[i];
+			rc = check_cert_paths(d, &c, msg, sizeof(msg));
+		}
+	}
+	if (rc == 0) {
+		if (d->hc)
+			sl_hc_apply(d->hc, &next); /* keep what health checks know */
+		rc = commit(d, &next, msg, sizeof(msg));
+	}
+	sl_config_free(&next);
+	if (rc < 0) {
+		if (line)
+			err_set(err, errlen, "%s:%u: %s", d->o.config_path ? d->o.config_path : "(built-in)",
+				line, msg);
+		else
+			err_set(err, errlen, "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- health ------------------------------------------------------------------------- */
+
+static void
+on_health(void *arg, const char *svc, const struct sl_ipaddr *addr, uint16_t port, uint8_t health,
+	  const char *reason)
+{
+	struct sl_daemon *d = arg;
+	struct sl_service_cfg *s = sl_config_service(&d->cfg, svc);
+	char be[80], err[256];
+	struct sl_config next;
+	int i;
+
+	sl_addr_port_format(addr, port, be, sizeof(be));
+	d->health_changes++;
+	sl_log(health == SL_HEALTH_UP ? LOG_NOTICE : LOG_WARNING, "backend %s/%s is %s: %s", svc, be,
+	       sl_health_name(health), reason);
+	if (!s || (i = sl_config_backend_index(s, addr, port)) < 0)
+		return;
+	if (sl_config_copy(&next, &d->cfg) < 0) {
+		sl_log(LOG_ERR, "backend %s/%s: out of memory, health change not applied", svc, be);
+		return;
+	}
+	s = sl_config_service(&next, svc);
+	s->backends[i].health = health;
+	if (commit(d, &next, err, sizeof(err)) < 0)
+		sl_log(LOG_ERR, "backend %s/%s: health change not applied: %s", svc, be, err);
+	sl_config_free(&next);
+}
+
+/* ---- show ----------------------------------------------------------------------------- */
+
+static const char *const drop_labels[] = {
+#define X(n, l) l,
+	SL_DROP_REASONS(X)
+#undef X
+};
+
+static void
+svc_counters(struct sl_daemon *d, int have, uint32_t id, struct sl_svc_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!have || id >= SL_MAX_SERVICES)
+		return;
+	out->pkts = d->stats->svc[id].pkts - d->base_svc[id].pkts;
+	out->bytes = d->stats->svc[id].bytes - d->base_svc[id].bytes;
+	out->new_flows = d->stats->svc[id].new_flows - d->base_svc[id].new_flows;
+	out->no_backend = d->stats->svc[id].no_backend - d->base_svc[id].no_backend;
+}
+
+static void
+be_counters(struct sl_daemon *d, int have, int id, struct sl_backend_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!have || id < 0 || id >= SL_MAX_BACKENDS)
+		return;
+	out->pkts = d->stats->backend[id].pkts - d->base_be[id].pkts;
+	out->bytes = d->stats->backend[id].bytes - d->base_be[id].bytes;
+	out->new_flows = d->stats->backend[id].new_flows - d->base_be[id].new_flows;
+}
+
+static void
+show_services(struct sl_daemon *d, int json, struct sbuf *o)
+{
+	int have = read_stats(d) == 0;
+	uint32_t i, k;
+
+	if (json)
+		sb_printf(o, "{\"services\":[");
+	else
+		sb_printf(o, "%-16s %-28s %-5s %-6s %-6s %8s %4s %12s %14s %10s\n", "NAME", "VIP",
+			  "PROTO", "SCHED", "MODE", "BACKENDS", "UP", "PACKETS", "BYTES", "NEW_FLOWS");
+	for (i = 0; i < d->cfg.n_services; i++) {
+		const struct sl_service_cfg *s = &d->cfg.services[i];
+		struct sl_svc_counters c;
+		uint32_t up = 0, elig = 0;
+		char vip[80];
+
+		for (k = 0; k < s->n_backends; k++) {
+			up += s->backends[k].health == SL_HEALTH_UP;
+			elig += s->backends[k].health == SL_HEALTH_UP &&
+				s->backends[k].state == SL_BE_READY && s->backends[k].weight > 0;
+		}
+		svc_counters(d, have, (uint32_t)sl_ids_service(&d->ids, s->name), &c);
+		sl_addr_port_format(&s->vip, s->port, vip, sizeof(vip));
+		if (json) {
+			sb_printf(o, "%s{\"name\":", i ? "," : "");
+			sb_json_str(o, s->name);
+			sb_printf(o, ",\"vip\":\"%s\",\"proto\":\"%s\",\"sched\":\"%s\",\"mode\":\"%s\","
+				  "\"backends\":%u,\"up\":%u,\"eligible\":%u,\"packets\":%llu,"
+				  "\"bytes\":%llu,\"new_flows\":%llu,\"no_backend\":%llu}",
+				  vip, sl_proto_name(s->proto), sl_sched_name(s->sched),
+				  sl_mode_name(s->mode), s->n_backends, up, elig,
+				  (unsigned long long)c.pkts, (unsigned long long)c.bytes,
+				  (unsigned long long)c.new_flows, (unsigned long long)c.no_backend);
+		} else {
+			sb_printf(o, "%-16s %-28s %-5s %-6s %-6s %8u %4u %12llu %14llu %10llu\n", s->name,
+				  vip, sl_proto_name(s->proto), sl_sched_name(s->sched),
+				  sl_mode_name(s->mode), s->n_backends, up, (unsigned long long)c.pkts,
+				  (unsigned long long)c.bytes, (unsigned long long)c.new_flows);
+		}
+	}
+	if (json)
+		sb_printf(o, "]}\n");
+}
+
+static int
+show_backends(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
+{
+	int have = read_stats(d) == 0, first = 1;
+	uint32_t i, k;
+
+	if (cmd->has_name && !sl_config_service(&d->cfg, cmd->name)) {
+		sb_printf(o, "error: unknown service '%s'\n", cmd->name);
+		return -1;
+	}
+	if (cmd->json)
+		sb_printf(o, "{\"backends\":[");
+	else
+		sb_printf(o, "%-16s %-40s %6s %-6s %-6s %10s %12s %14s\n", "SERVICE", "BACKEND",
+			  "WEIGHT", "STATE", "HEALTH", "NEW_FLOWS", "PACKETS", "BYTES");
+	for (i = 0; i < d->cfg.n_services; i++) {
+		const struct sl_service_cfg *s = &d->cfg.services[i];
+		int sid = sl_ids_service(&d->ids, s->name);
+
+		if (cmd->has_name && strcmp(cmd->name, s->name))
+			continue;
+		for (k = 0; k < s->n_backends; k++) {
+			const struct sl_backend_cfg *b = &s->backends[k];
+			struct sl_backend_counters c;
+			char ab[80];
+			int id = sid < 0 ? -1 : sl_ids_backend(&d->ids, (uint32_t)sid, &b->addr, b->port);
+			int elig = b->health == SL_HEALTH_UP && b->state == SL_BE_READY && b->weight > 0;
+
+			be_counters(d, have, id, &c);
+			sl_addr_port_format(&b->addr, b->port, ab, sizeof(ab));
+			if (cmd->json) {
+				sb_printf(o, "%s{\"service\":", first ? "" : ",");
+				sb_json_str(o, s->name);
+				sb_printf(o, ",\"backend\":\"%s\",\"weight\":%u,\"state\":\"%s\","
+					  "\"health\":\"%s\",\"eligible\":%s,\"new_flows\":%llu,"
+					  "\"packets\":%llu,\"bytes\":%llu}",
+					  ab, b->weight, sl_state_name(b->state), sl_health_name(b->health),
+					  elig ? "true" : "false", (unsigned long long)c.new_flows,
+					  (unsigned long long)c.pkts, (unsigned long long)c.bytes);
+			} else {
+				sb_printf(o, "%-16s %-40s %6u %-6s %-6s %10llu %12llu %14llu\n", s->name,
+					  ab, b->weight, sl_state_name(b->state),
+					  sl_health_name(b->health), (unsigned long long)c.new_flows,
+					  (unsigned long long)c.pkts, (unsigned long long)c.bytes);
+			}
+			first = 0;
+		}
+	}
+	if (cmd->json)
+		sb_printf(o, "]}\n");
+	return 0;
+}
+
+static void
+port_range(char *buf, size_t len, uint16_t lo, uint16_t hi)
+{
+	if (lo == 0 && hi == 65535)
+		snprintf(buf, len, "any");
+	else if (lo == hi)
+		snprintf(buf, len, "%u", lo);
+	else
+		snprintf(buf, len, "%u-%u", lo, hi);
+}
+
+static void
+show_acl(struct sl_daemon *d, int json, struct sbuf *o)
+{
+	int have = read_stats(d) == 0;
+	uint32_t i;
+
+	if (json)
+		sb_printf(o, "{\"default\":\"%s\",\"default_packets\":%llu,\"rules\":[",
+			  sl_action_name(d->cfg.g.acl_default),
+			  have ? (unsigned long long)d->stats->acl_default.pkts : 0ULL);
+	else
+		sb_printf(o, "%-8s %-6s %-6s %-44s %-44s %-11s %-11s %12s\n", "PRIO", "ACTION", "PROTO",
+			  "SRC", "DST", "SPORT", "DPORT", "PACKETS");
+	for (i = 0; i < d->cfg.n_acl; i++) {
+		const struct sl_acl_rule_cfg *r = &d->cfg.acl[i];
+		char src[64], dst[64], sp[16], dp[16];
+		unsigned long long hits = have && i < SL_MAX_ACL_RULES ? d->stats->acl[i].pkts : 0;
+
+		sl_prefix_format(&r->src, src, sizeof(src));
+		sl_prefix_format(&r->dst, dst, sizeof(dst));
+		port_range(sp, sizeof(sp), r->sport_lo, r->sport_hi);
+		port_range(dp, sizeof(dp), r->dport_lo, r->dport_hi);
+		if (json)
+			sb_printf(o, "%s{\"priority\":%u,\"action\":\"%s\",\"proto\":\"%s\",\"src\":\"%s\","
+				  "\"dst\":\"%s\",\"sport\":\"%s\",\"dport\":\"%s\",\"packets\":%llu}",
+				  i ? "," : "", r->priority, sl_action_name(r->action),
+				  sl_proto_name(r->proto), src, dst, sp, dp, hits);
+		else
+			sb_printf(o, "%-8u %-6s %-6s %-44s %-44s %-11s %-11s %12llu\n", r->priority,
+				  sl_action_name(r->action), sl_proto_name(r->proto), src, dst, sp, dp,
+				  hits);
+	}
+	if (json)
+		sb_printf(o, "]}\n");
+	else
+		sb_printf(o, "%-8s %-6s %-6s %-44s %-44s %-11s %-11s %12llu\n", "default",
+			  sl_action_name(d->cfg.g.acl_default), "any", "any", "any", "any", "any",
+			  have ? (unsigned long long)d->stats->acl_default.pkts : 0ULL);
+}
+
+#define CORE_FIELDS(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(to_host_pkts) \
+	X(dropped_pkts) X(flow_hits) X(flow_misses) X(flow_new) X(flow_expired) X(flow_evicted) \
+	X(flow_rescheduled) X(flow_reset) X(flows_active)
+
+static void
+show_stats(struct sl_daemon *d, int json, struct sbuf *o)
+{
+	struct sl_core_counters sum;
+	struct sl_ctl_stats cs = {0};
+	uint32_t c, r;
+
+	memset(&sum, 0, sizeof(sum));
+	if (read_stats(d) < 0) {
+		sb_printf(o, "error: the %s engine cannot report counters\n", d->engine->ops->name);
+		return;
+	}
+	for (c = 0; c < d->stats->n_cores && c < SL_MAX_CORES; c++) {
+		const struct sl_core_counters *k = &d->stats->core[c];
+#define X(f) sum.f += k->f;
+		CORE_FIELDS(X)
+#undef X
+		for (r = 0; r < SL_DROP_MAX; r++)
+			sum.drops[r] += k->drops[r];
+	}
+	if (d->ctl)
+		sl_ctl_get_stats(d->ctl, &cs);
+	if (json) {
+		sb_printf(o, "{\"engine\":\"%s\",\"generation\":%u,\"cores\":%u", d->engine->ops->name,
+			  d->gen, d->stats->n_cores);
+#define X(f) sb_printf(o, ",\"" #f "\":%llu", (unsigned long long)sum.f);
+		CORE_FIELDS(X)
+#undef X
+		sb_printf(o, ",\"drops\":{");
+		for (r = 1; r < SL_DROP_MAX; r++)
+			sb_printf(o, "%s\"%s\":%llu", r > 1 ? "," : "", drop_labels[r],
+				  (unsigned long long)sum.drops[r]);
+		sb_printf(o, "},\"per_core\":[");
+		for (c = 0; c < d->stats->n_cores && c < SL_MAX_CORES; c++) {
+			const struct sl_core_counters *k = &d->stats->core[c];
+
+			sb_printf(o, "%s{\"core\":%u", c ? "," : "", c);
+#define X(f) sb_printf(o, ",\"" #f "\":%llu", (unsigned long long)k->f);
+			CORE_FIELDS(X)
+#undef X
+			sb_printf(o, "}");
+		}
+		sb_printf(o, "],\"control\":{\"mutations\":%llu,\"refused\":%llu,\"reloads\":%llu,"
+			  "\"reloads_refused\":%llu,\"health_changes\":%llu,\"clients\":%u,"
+			  "\"commands\":%llu,\"lines_too_long\":%llu,\"idle_closed\":%llu,"
+			  "\"tls_refused\":%llu}}\n",
+			  (unsigned long long)d->mutations, (unsigned long long)d->refused,
+			  (unsigned long long)d->reloads, (unsigned long long)d->reloads_refused,
+			  (unsigned long long)d->health_changes, cs.clients,
+			  (unsigned long long)cs.commands, (unsigned long long)cs.too_long,
+			  (unsigned long long)cs.idle_closed, (unsigned long long)cs.tls_refused);
+		return;
+	}
+	sb_printf(o, "engine %s, generation %u, %u cores\n", d->engine->ops->name, d->gen,
+		  d->stats->n_cores);
+#define X(f) sb_printf(o, "%-20s %llu\n", #f, (unsigned long long)sum.f);
+	CORE_FIELDS(X)
+#undef X
+	for (r = 1; r < SL_DROP_MAX; r++)
+		if (sum.drops[r])
+			sb_printf(o, "drop %-28s %llu\n", drop_labels[r],
+				  (unsigned long long)sum.drops[r]);
+	sb_printf(o, "control: %llu changes, %llu refused, %llu reloads (%llu refused), "
+		  "%llu health changes, %u clients\n",
+		  (unsigned long long)d->mutations, (unsigned long long)d->refused,
+		  (unsigned long long)d->reloads, (unsigned long long)d->reloads_refused,
+		  (unsigned long long)d->health_changes, cs.clients);
+}
+
+static int
+show_flows(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
+{
+	struct sl_flow_info *f;
+	int sid = -1, n, i;
+
+	if (cmd->has_name) {
+		if (!sl_config_service(&d->cfg, cmd->name)) {
+			sb_printf(o, "error: unknown service '%s'\n", cmd->name);
+			return -1;
+		}
+		sid = sl_ids_service(&d->ids, cmd->name);
+	}
+	if (!d->engine->ops->flows) {
+		sb_printf(o, "error: the %s engine cannot list flows\n", d->engine->ops->name);
+		return -1;
+	}
+	f = calloc(FLOWS_SHOWN, sizeof(*f));
+	if (!f) {
+		sb_printf(o, "error: out of memory\n");
+		return -1;
+	}
+	n = d->engine->ops->flows(d->engine, sid, f, FLOWS_SHOWN);
+	if (n < 0) {
+		free(f);
+		sb_printf(o, "error: cannot read the flow tables\n");
+		return -1;
+	}
+	if (cmd->json)
+		sb_printf(o, "{\"flows\":[");
+	else
+		sb_printf(o, "%-16s %-6s %-46s %-46s %-40s %4s %8s\n", "SERVICE", "PROTO", "CLIENT",
+			  "VIP", "BACKEND", "CORE", "IDLE_MS");
+	for (i = 0; i < n; i++) {
+		struct sl_ipaddr src = {.a = f[i].key.src, .family = f[i].key.family};
+		struct sl_ipaddr dst = {.a = f[i].key.dst, .family = f[i].key.family};
+		struct sl_ipaddr bea = {0};
+		char cs[80], vs[80], bs[80];
+		const char *sname = f[i].svc_id < SL_MAX_SERVICES ? d->ids.svc_name[f[i].svc_id] : "?";
+		uint16_t bport = 0;
+
+		if (f[i].backend_id < SL_MAX_BACKENDS) {
+			bea = d->ids.be[f[i].backend_id].addr;
+			bport = d->ids.be[f[i].backend_id].port;
+		}
+		sl_addr_port_format(&src, ntohs(f[i].key.sport_be), cs, sizeof(cs));
+		sl_addr_port_format(&dst, ntohs(f[i].key.dport_be), vs, sizeof(vs));
+		sl_addr_port_format(&bea, bport, bs, sizeof(bs));
+		if (cmd->json) {
+			sb_printf(o, "%s{\"service\":", i ? "," : "");
+			sb_json_str(o, sname);
+			sb_printf(o, ",\"proto\":\"%s\",\"client\":\"%s\",\"vip\":\"%s\","
+				  "\"backend\":\"%s\",\"core\":%u,\"idle_ms\":%u}",
+				  sl_proto_name(f[i].key.proto), cs, vs, bs, f[i].core, f[i].idle_ms);
+		} else {
+			sb_printf(o, "%-16s %-6s %-46s %-46s %-40s %4u %8u\n", sname,
+				  sl_proto_name(f[i].key.proto), cs, vs, bs, f[i].core, f[i].idle_ms);
+		}
+	}
+	if (cmd->json)
+		sb_printf(o, "],\"shown\":%d,\"limit\":%d}\n", n, FLOWS_SHOWN);
+	free(f);
+	return 0;
+}
+
+static int
+show_health(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
+{
+	size_t n = d->hc ? sl_hc_status(d->hc, NULL, 0) : 0, i;
+	struct sl_hc_status *st = n ? calloc(n, sizeof(*st)) : NULL;
+	uint64_t now = sl_now_ms();
+	int first = 1;
+
+	if (cmd->has_name && !sl_config_service(&d->cfg, cmd->name)) {
+		sb_printf(o, "error: unknown service '%s'\n", cmd->name);
+		free(st);
+		return -1;
+	}
+	if (n && !st) {
+		sb_printf(o, "error: out of memory\n");
+		return -1;
+	}
+	if (n)
+		n = sl_hc_status(d->hc, st, n);
+	if (cmd->json)
+		sb_printf(o, "{\"health\":[");
+	else
+		sb_printf(o, "%-16s %-40s %-5s %-6s %6s %8s %8s %8s %10s %s\n", "SERVICE", "BACKEND",
+			  "CHECK", "HEALTH", "STREAK", "CHECKS", "FAILED", "CHANGES", "SINCE_S", "LAST");
+	for (i = 0; i < n; i++) {
+		char ab[80];
+		unsigned long long since = st[i].last_change_ms ? (now - st[i].last_change_ms) / 1000 : 0;
+
+		if (cmd->has_name && strcmp(cmd->name, st[i].svc))
+			continue;
+		sl_addr_port_format(&st[i].addr, st[i].port, ab, sizeof(ab));
+		if (cmd->json) {
+			sb_printf(o, "%s{\"service\":", first ? "" : ",");
+			sb_json_str(o, st[i].svc);
+			sb_printf(o, ",\"backend\":\"%s\",\"check\":\"%s\",\"health\":\"%s\",\"streak\":%u,"
+				  "\"checks\":%llu,\"failures\":%llu,\"changes\":%llu,"
+				  "\"since_change_s\":%llu,\"last_ms\":%u,\"last\":",
+				  ab, sl_check_name(st[i].type), sl_health_name(st[i].health), st[i].streak,
+				  (unsigned long long)st[i].checks, (unsigned long long)st[i].failures,
+				  (unsigned long long)st[i].changes, since, st[i].last_ms);
+			sb_json_str(o, st[i].last_reason);
+			sb_printf(o, "}");
+		} else {
+			sb_printf(o, "%-16s %-40s %-5s %-6s %6u %8llu %8llu %8llu %10llu %s\n", st[i].svc, ab,
+				  sl_check_name(st[i].type), sl_health_name(st[i].health), st[i].streak,
+				  (unsigned long long)st[i].checks, (unsigned long long)st[i].failures,
+				  (unsigned long long)st[i].changes, since, st[i].last_reason);
+		}
+		first = 0;
+	}
+	if (cmd->json)
+		sb_printf(o, "]}\n");
+	free(st);
+	return 0;
+}
+
+static void
+show_sinks(struct sl_daemon *d, int json, struct sbuf *o)
+{
+	uint32_t i;
+
+	if (json)
+		sb_printf(o, "{\"sinks\":[");
+	else
+		sb_printf(o, "%-16s %-12s %-10s %s\n", "NAME", "TYPE", "INTERVAL", "TARGET");
+	for (i = 0; i < d->cfg.n_sinks; i++) {
+		const struct sl_sink_cfg *s = &d->cfg.sinks[i];
+		char iv[16];
+
+		sl_duration_format(s->interval_ms, iv, sizeof(iv));
+		if (json) {
+			sb_printf(o, "%s{\"name\":", i ? "," : "");
+			sb_json_str(o, s->name);
+			sb_printf(o, ",\"type\":\"%s\",\"interval_ms\":%u,\"target\":", sl_sink_type_name(s->type),
+				  s->interval_ms);
+			sb_json_str(o, s->target);
+			sb_printf(o, "}");
+		} else {
+			sb_printf(o, "%-16s %-12s %-10s %s\n", s->name, sl_sink_type_name(s->type), iv,
+				  s->target);
+		}
+	}
+	if (json)
+		sb_printf(o, "]}\n");
+}
+
+static void
+show_certs(struct sl_daemon *d, int json, struct sbuf *o)
+{
+	uint32_t i;
+
+	if (json)
+		sb_printf(o, "{\"certs\":[");
+	else
+		sb_printf(o, "%-16s %-40s %s\n", "NAME", "CHAIN", "KEY");
+	for (i = 0; i < d->cfg.n_certs; i++) {
+		const struct sl_cert_cfg *c = &d->cfg.certs[i];
+
+		if (json) {
+			sb_printf(o, "%s{\"name\":", i ? "," : "");
+			sb_json_str(o, c->name);
+			sb_printf(o, ",\"chain\":");
+			sb_json_str(o, c->chain);
+			sb_printf(o, ",\"key\":");
+			sb_json_str(o, c->key);
+			sb_printf(o, "}");
+		} else {
+			sb_printf(o, "%-16s %-40s %s\n", c->name, c->chain, c->key);
+		}
+	}
+	if (json)
+		sb_printf(o, "]}\n");
+}
+
+static void
+show_config(struct sl_daemon *d, int json, struct sbuf *o)
+{
+	size_t len;
+	char *text = sl_config_save(&d->cfg, &len);
+
+	if (!text) {
+		sb_printf(o, "error: out of memory\n");
+		return;
+	}
+	if (json) {
+		sb_printf(o, "{\"config\":");
+		sb_json_str(o, text);
+		sb_printf(o, "}\n");
+	} else {
+		sb_put(o, text, len);
+	}
+	free(text);
+}
+
+/* ---- commands ------------------------------------------------------------------------ */
+
+void
+sl_daemon_exec(struct sl_daemon *d, const char *line, size_t len, struct sbuf *out)
+{
+	struct sl_cmd cmd;
+	char err[512];
+
+	if (sl_cmd_parse(line, len, &cmd, err, sizeof(err)) < 0) {
+		d->refused++;
+		sb_printf(out, "error: %s\n", err);
+		return;
+	}
+	switch (cmd.verb) {
+	case SL_CMD_NOP:
+		return;
+	case SL_CMD_HELP:
+		sb_printf(out, "%s", sl_cmd_help(cmd.name[0] ? cmd.name : NULL));
+		return;
+	case SL_CMD_SAVE:
+		show_config(d, 0, out);
+		return;
+	case SL_CMD_SHOW:
+		switch (cmd.show) {
+		case SL_SHOW_SERVICES: show_services(d, cmd.json, out); break;
+		case SL_SHOW_BACKENDS: show_backends(d, &cmd, out); break;
+		case SL_SHOW_ACL: show_acl(d, cmd.json, out); break;
+		case SL_SHOW_STATS: show_stats(d, cmd.json, out); break;
+		case SL_SHOW_FLOWS: show_flows(d, &cmd, out); break;
+		case SL_SHOW_HEALTH: show_health(d, &cmd, out); break;
+		case SL_SHOW_SINKS: show_sinks(d, cmd.json, out); break;
+		case SL_SHOW_CERTS: show_certs(d, cmd.json, out); break;
+		default: show_config(d, cmd.json, out); break;
+		}
+		return;
+	default:
+		break;
+	}
+	if (mutate(d, &cmd, err, sizeof(err)) < 0) {
+		d->refused++;
+		sb_printf(out, "error: %s\n", err);
+		return;
+	}
+	d->mutations++;
+	/* one log line per change, as the operator typed it */
+	{
+		size_t n = len;
+
+		while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
+		sl_log(LOG_INFO, "applied: %.*s (generation %u)", (int)(n > 200 ? 200 : n), line, d->gen);
+	}
+}
+
+static void
+ctl_exec(void *arg, const char *line, size_t len, struct sbuf *reply)
+{
+	sl_daemon_exec(arg, line, len, reply);
+}
+
+/* ---- signals and lifecycle -------------------------------------------------------------- */
+
+static void
+on_signal(struct sl_ev *ev, uint32_t events)
+{
+	struct sl_daemon *d = (struct sl_daemon *)((char *)ev - offsetof(struct sl_daemon, sig));
+	struct signalfd_siginfo si;
+	char err[600];
+
+	(void)events;
+	while (read(ev->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			notify(d, "RELOADING=1");
+			if (sl_daemon_reload(d, err, sizeof(err)) < 0) {
+				d->reloads_refused++;
+				sl_log(LOG_ERR, "reload refused, running configuration kept: %s", err);
+			} else {
+				d->reloads++;
+				sl_log(LOG_NOTICE, "reloaded %s (generation %u)",
+				       d->o.config_path ? d->o.config_path : "(built-in)", d->gen);
+			}
+			notify(d, "READY=1\nSTATUS=generation %u", d->gen);
+		} else {
+			sl_log(LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
+			d->stopping = 1;
+			sl_loop_stop(d->loop);
+		}
+	}
+}
+
+struct sl_daemon *
+sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *err, size_t errlen)
+{
+	struct sl_daemon *d = calloc(1, sizeof(*d));
+	struct sl_ctl_opts co = {0};
+	sigset_t set;
+	char msg[600];
+
+	if (!d) {
+		err_set(err, errlen, "out of memory");
+		if (engine)
+			engine->ops->destroy(engine);
+		return NULL;
+	}
+	d->o = *o;
+	d->engine = engine;
+	d->sig.fd = -1;
+	sl_config_init(&d->cfg);
+	d->stats = calloc(1, sizeof(*d->stats));
+	d->loop = sl_loop_new();
+	if (!d->stats || !d->loop) {
+		err_set(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (o->cert_dir && !realpath(o->cert_dir, d->cert_dir_real))
+		d->cert_dir_real[0] = 0;
+	d->hc = sl_hc_new(d->loop, on_health, d);
+	if (!d->hc) {
+		err_set(err, errlen, "cannot start health checks");
+		goto fail;
+	}
+	if (sl_daemon_reload(d, msg, sizeof(msg)) < 0) {
+		err_set(err, errlen, "%s", msg);
+		goto fail;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->sig.on = on_signal;
+	if (d->sig.fd < 0 || sl_loop_add(d->loop, &d->sig, EPOLLIN) < 0) {
+		err_set(err, errlen, "signalfd: %s", strerror(errno));
+		goto fail;
+	}
+	co.path = o->socket_path;
+	co.mode = o->socket_mode ? o->socket_mode : 0600;
+	co.gid = o->socket_gid;
+	co.idle_ms = o->idle_ms;
+	co.max_clients = o->max_clients;
+	co.tls_listen = o->remote;
+	co.tls_cert = o->remote_cert;
+	co.tls_key = o->remote_key;
+	co.tls_ca = o->remote_ca;
+	d->ctl = sl_ctl_new(d->loop, &co, ctl_exec, d, msg, sizeof(msg));
+	if (!d->ctl) {
+		err_set(err, errlen, "control socket: %s", msg);
+		goto fail;
+	}
+	sl_log(LOG_NOTICE, "started: engine %s, %u services, %u backends, control socket %s%s%s",
+	       engine->ops->name, d->cfg.n_services, sl_config_n_backends(&d->cfg),
+	       o->socket_path ? o->socket_path : "(none)", o->remote ? ", remote " : "",
+	       o->remote ? o->remote : "");
+	notify(d, "READY=1\nSTATUS=generation %u", d->gen);
+	return d;
+fail:
+	sl_daemon_free(d);
+	return NULL;
+}
+
+int
+sl_daemon_run(struct sl_daemon *d)
+{
+	return sl_loop_run(d->loop);
+}
+
+void
+sl_daemon_free(struct sl_daemon *d)
+{
+	if (!d)
+		return;
+	notify(d, "STOPPING=1");
+	sl_ctl_free(d->ctl);
+	sl_hc_free(d->hc);
+	if (d->sig.fd >= 0) {
+		sl_loop_del(d->loop, &d->sig);
+		close(d->sig.fd);
+	}
+	if (d->engine)
+		d->engine->ops->destroy(d->engine);
+	sl_snapshot_free(d->snap);
+	sl_config_free(&d->cfg);
+	sl_loop_free(d->loop);
+	free(d->stats);
+	free(d);
+}
