@@ -177,10 +177,10 @@ tokenize(struct parser *p, const char *line, size_t len)
 	size_t k;
 	char *s;
 
-	if (len > SL_CMD_LINE_MAX)
-		return fail(p, "line too long (%zu bytes, at most %d)", len, SL_CMD_LINE_MAX);
 	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
 		len--;
+	if (len > SL_CMD_LINE_MAX)
+		return fail(p, "line too long (%zu bytes, at most %d)", len, SL_CMD_LINE_MAX);
 	for (k = 0; k < len; k++) {
 		unsigned char c = (unsigned char)line[k];
 
@@ -338,7 +338,7 @@ parse_name(struct parser *p, const char *what, const char *w, char *out)
 }
 
 static int
-parse_ip(struct parser *p, const char *what, const char *w, struct sl_ipaddr *out)
+parse_ip_any(struct parser *p, const char *what, const char *w, struct sl_ipaddr *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (strchr(w, ':')) {
@@ -351,6 +351,17 @@ parse_ip(struct parser *p, const char *what, const char *w, struct sl_ipaddr *ou
 		return 0;
 	}
 	return fail(p, "bad %s '%.*s%s' (expected an IPv4 or IPv6 address)", what, QW(w));
+}
+
+/* An address a host can have: not 0.0.0.0 or :: */
+static int
+parse_ip(struct parser *p, const char *what, const char *w, struct sl_ipaddr *out)
+{
+	if (parse_ip_any(p, what, w, out) < 0)
+		return -1;
+	if (!out->a.w[0] && !out->a.w[1] && !out->a.w[2] && !out->a.w[3])
+		return fail(p, "bad %s '%.*s%s' (the unspecified address)", what, QW(w));
+	return 0;
 }
 
 /* ADDR:PORT or [ADDR6]:PORT */
@@ -422,7 +433,7 @@ parse_prefix(struct parser *p, const char *what, const char *w, struct sl_prefix
 		return fail(p, "bad %s '%.*s%s' (expected ADDRESS[/LENGTH] or any)", what, QW(w));
 	memcpy(host, w, hlen);
 	host[hlen] = 0;
-	if (parse_ip(p, what, host, &a) < 0)
+	if (parse_ip_any(p, what, host, &a) < 0)
 		return -1;
 	max = a.family == SL_AF_INET ? 32 : 128;
 	len = max;
@@ -570,7 +581,7 @@ service_defaults(struct sl_service_cfg *s)
 	s->sched = SL_SCHED_RR;
 	s->mode = SL_FWD_NAT;
 	s->tunnel = SL_TUN_IPIP;
-	s->gue_port = 6080;
+	s->gue_port = 6080; /* SL_GUE_PORT_DEFAULT */
 	s->maglev_size = SL_MAGLEV_DEFAULT;
 	s->all_down = SL_ALL_DOWN_DROP;
 }
@@ -808,8 +819,12 @@ check_url(struct parser *p, const char *v)
 	if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
 		return fail(p, "bad URL '%.*s%s' (expected http://HOST[:PORT][/PATH] or https://...)",
 			    QW(v));
-	if (v[strncmp(v, "https://", 8) ? 7 : 8] == 0 || v[strncmp(v, "https://", 8) ? 7 : 8] == '/')
-		return fail(p, "bad URL '%.*s%s' (no host)", QW(v));
+	{
+		char h = v[strncmp(v, "https://", 8) ? 7 : 8];
+
+		if (h == 0 || h == '/' || h == ':' || h == '?' || h == '#' || h == '@')
+			return fail(p, "bad URL '%.*s%s' (no host)", QW(v));
+	}
 	return 0;
 }
 
@@ -824,12 +839,28 @@ check_host_port(struct parser *p, const char *v)
 		return fail(p, "address too long");
 	if (!colon || colon == v)
 		return fail(p, "bad address '%.*s%s' (expected HOST:PORT)", QW(v));
-	for (k = 0; v + k < colon; k++) {
-		char ch = v[k];
+	if (v[0] == '[') {
+		/* [IPv6]:PORT */
+		char host[INET6_ADDRSTRLEN + 1];
+		unsigned char tmp[16];
+		size_t hlen = (size_t)(colon - v);
 
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']'))
-			return fail(p, "bad host in '%.*s%s'", QW(v));
+		if (hlen < 3 || colon[-1] != ']' || hlen - 2 >= sizeof(host))
+			return fail(p, "bad address '%.*s%s' (expected [IPv6]:PORT)", QW(v));
+		memcpy(host, v + 1, hlen - 2);
+		host[hlen - 2] = 0;
+		if (inet_pton(AF_INET6, host, tmp) != 1)
+			return fail(p, "bad IPv6 address in '%.*s%s'", QW(v));
+	} else {
+		/* IPv4 or a host name: letters, digits, '.', '-' */
+		for (k = 0; v + k < colon; k++) {
+			char ch = v[k];
+
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-'))
+				return fail(p, "bad host in '%.*s%s' (write an IPv6 address as "
+					    "[ADDRESS]:PORT)", QW(v));
+		}
 	}
 	return parse_port(p, "port", colon + 1, &port);
 }

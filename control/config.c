@@ -244,6 +244,20 @@ check_service(const struct sl_config *c, const struct sl_service_cfg *s,
 	return 0;
 }
 
+/* Options that belong to a scheduler or mode the service does not use go
+ * back to their defaults, so that the running state is what a saved and
+ * reloaded one would be. */
+static void
+normalize_service(struct sl_service_cfg *s)
+{
+	if (s->sched != SL_SCHED_MAGLEV)
+		s->maglev_size = SL_MAGLEV_DEFAULT;
+	if (s->mode != SL_FWD_TUNNEL)
+		s->tunnel = SL_TUN_IPIP;
+	if (s->mode != SL_FWD_TUNNEL || s->tunnel != SL_TUN_GUE)
+		s->gue_port = SL_GUE_PORT_DEFAULT;
+}
+
 static int
 apply_add_service(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t errlen)
 {
@@ -262,6 +276,7 @@ apply_add_service(struct sl_config *c, const struct sl_cmd *cmd, char *err, size
 		return err_set(err, errlen, "'gue-port' is for tunnel gue");
 	if ((cmd->set_mask & SL_SVC_SET_MAGLEV) && s.sched != SL_SCHED_MAGLEV)
 		return err_set(err, errlen, "'maglev-size' is for sched maglev");
+	normalize_service(&s);
 	if (check_service(c, &s, NULL, err, errlen) < 0)
 		return -1;
 	if (grow((void **)&c->services, c->n_services + 1, sizeof(s)) < 0)
@@ -310,6 +325,7 @@ apply_set_service(struct sl_config *c, const struct sl_cmd *cmd, char *err, size
 		return err_set(err, errlen, "'gue-port' is for tunnel gue");
 	if ((m & SL_SVC_SET_MAGLEV) && s.sched != SL_SCHED_MAGLEV)
 		return err_set(err, errlen, "'maglev-size' is for sched maglev");
+	normalize_service(&s);
 	if (check_service(c, &s, cur, err, errlen) < 0)
 		return -1;
 	*cur = s;

@@ -23,6 +23,7 @@
 #define SL_TCP_FIN_TIMEOUT_DEFAULT 120
 #define SL_UDP_TIMEOUT_DEFAULT     300
 #define SL_OTHER_TIMEOUT_DEFAULT   60
+#define SL_GUE_PORT_DEFAULT        6080
 
 /* Largest config file read, in bytes. */
 #define SL_CONFIG_FILE_MAX (64u << 20)
