@@ -18,6 +18,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <sluice/limits-t.h>
 
@@ -138,12 +139,6 @@ client_flush(struct client *c)
 		sb_consume(&c->out, (size_t)n);
 	}
 	return 1;
-}
-
-static void
-reply_line(struct client *c, const char *line)
-{
-	sb_printf(&c->out, "%s\n\n", line);
 }
 
 /* Run every complete line in the input buffer. Stops when output is
@@ -520,8 +515,14 @@ tls_listen(struct sl_ctl *s, char *err, size_t errlen)
 	SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
 	if (SSL_CTX_use_certificate_chain_file(s->ssl_ctx, s->o.tls_cert) != 1)
 		return ssl_err(err, errlen, "cannot load certificate", s->o.tls_cert);
-	if (SSL_CTX_use_PrivateKey_file(s->ssl_ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1)
+	if (SSL_CTX_use_PrivateKey_file(s->ssl_ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1) {
+		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			return err_set(err, errlen, "key %s does not match certificate %s",
+				       s->o.tls_key, s->o.tls_cert);
+		}
 		return ssl_err(err, errlen, "cannot load key", s->o.tls_key);
+	}
 	if (SSL_CTX_check_private_key(s->ssl_ctx) != 1)
 		return ssl_err(err, errlen, "key does not match certificate", s->o.tls_cert);
 	if (SSL_CTX_load_verify_locations(s->ssl_ctx, s->o.tls_ca, NULL) != 1)
@@ -571,8 +572,9 @@ sl_ctl_new(struct sl_loop *loop, const struct sl_ctl_opts *o, sl_ctl_exec_fn fn,
 	s->arg = arg;
 	s->unix_l.ev.fd = -1;
 	s->tcp_l.ev.fd = -1;
-	if ((o->path && unix_listen(s, err, errlen) < 0) ||
-	    (o->tls_listen && tls_listen(s, err, errlen) < 0)) {
+	/* the local socket last: when it answers, everything listens */
+	if ((o->tls_listen && tls_listen(s, err, errlen) < 0) ||
+	    (o->path && unix_listen(s, err, errlen) < 0)) {
 		sl_ctl_free(s);
 		return NULL;
 	}

@@ -745,7 +745,9 @@ sl_daemon_exec(struct sl_daemon *d, const char *line, size_t len, struct sbuf *o
 	case SL_CMD_SAVE:
 		show_config(d, 0, out);
 		return;
-	case SL_CMD_SHOW:
+	case SL_CMD_SHOW: {
+		size_t before = out->len;
+
 		switch (cmd.show) {
 		case SL_SHOW_SERVICES: show_services(d, cmd.json, out); break;
 		case SL_SHOW_BACKENDS: show_backends(d, &cmd, out); break;
@@ -757,7 +759,10 @@ sl_daemon_exec(struct sl_daemon *d, const char *line, size_t len, struct sbuf *o
 		case SL_SHOW_CERTS: show_certs(d, cmd.json, out); break;
 		default: show_config(d, cmd.json, out); break;
 		}
+		if (out->len > before && !strncmp(out->s + before, "error:", 6))
+			d->refused++;
 		return;
+	}
 	default:
 		break;
 	}
