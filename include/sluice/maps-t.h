@@ -71,6 +71,7 @@ SL_STATIC_ASSERT(sizeof(struct sl_svc) == 32, "service value is 32 bytes");
 /* Backend value, indexed by global backend id (< SL_MAX_BACKENDS). */
 #define SL_BE_F_ELIGIBLE 0x01 /* may get new flows (ready, healthy, weight > 0) */
 #define SL_BE_F_ALIVE    0x02 /* keeps established flows (ready or drain, healthy) */
+#define SL_BE_F_IN_SVC   0x04 /* configured and not in maintenance, healthy or not */
 struct sl_backend {
 	struct sl_addr addr;
 	uint16_t port_be;
