@@ -49,6 +49,7 @@ struct sl_daemon {
 	uint64_t mutations, refused, reloads, reloads_refused, health_changes, applies_failed;
 	char cert_dir_real[PATH_MAX];
 	int stopping;
+	int resyncing;
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -87,6 +88,39 @@ read_stats(struct sl_daemon *d)
 	if (!d->engine->ops->stats || d->engine->ops->stats(d->engine, d->stats) < 0)
 		return -1;
 	return 0;
+}
+
+static int commit(struct sl_daemon *d, struct sl_config *next, char *err, size_t errlen);
+
+static int
+health_differs(const struct sl_config *a, const struct sl_config *b)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < a->n_services; i++)
+		for (k = 0; k < a->services[i].n_backends; k++)
+			if (a->services[i].backends[k].health != b->services[i].backends[k].health)
+				return 1;
+	return 0;
+}
+
+/* After the checked set changed, the checker may know better than the
+ * configuration (a backend whose check changed starts again from up):
+ * bring the configuration, and the engine, in line with it. */
+static void
+health_resync(struct sl_daemon *d)
+{
+	struct sl_config next;
+	char err[256];
+
+	if (sl_config_copy(&next, &d->cfg) < 0) {
+		sl_log(LOG_ERR, "health: out of memory");
+		return;
+	}
+	sl_hc_apply(d->hc, &next);
+	if (health_differs(&d->cfg, &next) && commit(d, &next, err, sizeof(err)) < 0)
+		sl_log(LOG_ERR, "health: cannot apply the checker's states: %s", err);
+	sl_config_free(&next);
 }
 
 /* Compile `next` and hand it to the engine; on success it becomes the
@@ -150,8 +184,15 @@ commit(struct sl_daemon *d, struct sl_config *next, char *err, size_t errlen)
 			}
 		}
 	}
-	if (d->hc && sl_hc_sync(d->hc, &d->cfg) < 0)
-		sl_log(LOG_ERR, "health checks: out of memory; checks not updated");
+	if (d->hc) {
+		if (sl_hc_sync(d->hc, &d->cfg) < 0)
+			sl_log(LOG_ERR, "health checks: out of memory; checks not updated");
+		else if (!d->resyncing) {
+			d->resyncing = 1;
+			health_resync(d);
+			d->resyncing = 0;
+		}
+	}
 	return 0;
 }
 
