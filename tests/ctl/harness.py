@@ -75,7 +75,7 @@ class Daemon:
         with open(self.conf, 'w') as f:
             f.write(config_text)
         e = dict(os.environ)
-        e.pop('NOTIFY_SOCKET', None)
+        e.pop('NOTIFY_SOCKET', None)        # ours unless the test gives one
         if env:
             e.update(env)
         self.logf = open(self.log, 'ab')

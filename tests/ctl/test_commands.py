@@ -10,6 +10,7 @@ import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 
 from harness import Client, Daemon, ctl, run_tests, wait_for, SLUICED
@@ -383,6 +384,25 @@ def test_sluicectl():
         d.stop()
 
 
+def test_systemd_notify():
+    """Type=notify: READY once listening, RELOADING/READY around SIGHUP,
+    STOPPING on SIGTERM."""
+    path = os.path.join(tempfile.mkdtemp(prefix='sluice-notify-'), 'notify')
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(10)
+    d = Daemon(BASE, env={'NOTIFY_SOCKET': path}, extra=['--notify'])
+    try:
+        assert s.recv(4096).startswith(b'READY=1')
+        d.signal(signal.SIGHUP)
+        assert s.recv(4096) == b'RELOADING=1'
+        assert s.recv(4096).startswith(b'READY=1')
+    finally:
+        d.stop()
+    assert s.recv(4096) == b'STOPPING=1'
+    s.close()
+
+
 def test_sluiced_usage():
     p = subprocess.run([SLUICED, '--help'], capture_output=True, text=True)
     assert p.returncode == 0 and '--dataplane' in p.stdout and 'record' in p.stdout
@@ -401,4 +421,4 @@ if __name__ == '__main__':
                test_refusals_change_nothing, test_engine_refusal_changes_nothing,
                test_save_load_round_trip, test_reload_whole_or_nothing, test_protocol_edges,
                test_idle_timeout_and_max_clients, test_socket_security, test_sluicectl,
-               test_sluiced_usage])
+               test_systemd_notify, test_sluiced_usage])
