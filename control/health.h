@@ -10,7 +10,11 @@
  * reported through the notify callback, with the reason.
  *
  * Everything runs on the daemon's event loop (loop.h) with non-blocking
- * sockets: a check never blocks the loop, whatever the backend does.
+ * sockets: a check never blocks the loop, whatever the backend does. The
+ * notify callback may call sl_hc_sync(), sl_hc_apply() and sl_hc_status(),
+ * even to remove the backend it is told about. TLS checks send no SNI and
+ * verify no certificate; the process must ignore SIGPIPE (OpenSSL writes
+ * with write(2)).
  * Thread safety: none; use from the loop's thread.
  */
 #ifndef SLUICE_HEALTH_H
@@ -52,9 +56,11 @@ void sl_hc_free(struct sl_hc *hc); /* cancels checks in flight, closes sockets *
  * Make the checked set match `cfg`: start checking backends of services with
  * a check, stop checking backends (or services) that are gone or whose
  * check became `none`. A backend that stays, with the same check, keeps its
- * state and counters; one whose check parameters changed starts again from
- * up. Never calls notify. Returns 0, or -1 when out of memory (the checked
- * set is then unchanged).
+ * state and counters; a new one, or one whose check parameters changed,
+ * starts with zeroed counters from the health that cfg gives it (so a
+ * failing backend whose check is edited stays out until it rises). Never
+ * calls notify. Returns 0, or -1 when out of memory (the checked set is
+ * then unchanged).
  */
 int sl_hc_sync(struct sl_hc *hc, const struct sl_config *cfg);
 
