@@ -344,6 +344,7 @@ main(int argc, char **argv)
 
 			if (*end || v <= 0 || v > 3600) {
 				fprintf(stderr, "sluicectl: --timeout takes seconds (0 < s <= 3600)\n");
+				free(c);
 				return 2;
 			}
 			c->timeout_ms = (int)(v * 1000);
@@ -354,13 +355,16 @@ main(int argc, char **argv)
 		case O_KEY: key = optarg; break;
 		case O_CA: ca = optarg; break;
 		case O_NAME: name = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: fprintf(stderr, "Try 'sluicectl --help'.\n"); return 2;
+		case 'h': usage(stdout); free(c); return 0;
+		default: fprintf(stderr, "Try 'sluicectl --help'.\n"); free(c); return 2;
 		}
 	}
+	c->fd = -1;
 	r = remote ? connect_remote(c, remote, cert, key, ca, name) : connect_unix(c, sock);
-	if (r < 0)
-		return r == -2 ? 2 : 3;
+	if (r < 0) {
+		rc = r == -2 ? 2 : 3;
+		goto out;
+	}
 
 	if (optind < argc) {
 		/* the words of one command */
@@ -373,7 +377,8 @@ main(int argc, char **argv)
 
 			if (len + w + 2 > SL_CMD_LINE_MAX) {
 				fprintf(stderr, "sluicectl: command too long\n");
-				return 2;
+				rc = 2;
+				goto out;
 			}
 			if (len)
 				line[len++] = ' ';
@@ -405,12 +410,15 @@ main(int argc, char **argv)
 		}
 		free(line);
 	}
+out:
 	if (c->ssl) {
-		SSL_shutdown(c->ssl);
+		if (rc != 3)
+			SSL_shutdown(c->ssl);
 		SSL_free(c->ssl);
 	}
 	SSL_CTX_free(c->ctx);
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c);
 	return rc;
 }
