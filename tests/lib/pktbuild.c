@@ -355,25 +355,25 @@ pkt_set_ip_end(uint8_t *f, const struct pkt_layout *lay, int family, size_t new_
 }
 
 int
-pkt_verify_csums(const uint8_t *f, size_t len, const struct pkt_layout *lay, int family)
+pkt_verify_csums(const uint8_t *f, size_t len, const struct pkt_layout *lay, int family,
+		 uint8_t proto)
 {
 	const uint8_t *ip = f + lay->l3;
 	size_t iplen, hl, l4len;
-	uint8_t proto;
 
 	if (family == 4) {
 		hl = (size_t)(ip[0] & 0xf) * 4;
 		iplen = (size_t)(ip[2] << 8 | ip[3]);
 		if (pkt_csum(ip, hl, 0) != 0)
 			return -1;
-		proto = ip[9];
 	} else {
 		iplen = 40 + (size_t)(ip[4] << 8 | ip[5]);
-		proto = ip[6]; /* no extension headers here */
 	}
 	if (lay->l3 + iplen > len || !lay->l4)
 		return lay->l3 + iplen > len ? -1 : 0;
 	l4len = lay->l3 + iplen - lay->l4;
+	if (proto == SL_IPPROTO_UDP && family == 4 && !f[lay->l4 + 6] && !f[lay->l4 + 7])
+		return 0; /* no checksum */
 	if (proto == SL_IPPROTO_TCP || proto == SL_IPPROTO_UDP || proto == SL_IPPROTO_ICMPV6)
 		return pkt_csum(f + lay->l4, l4len, pseudo_sum(family, ip, proto, l4len)) == 0 ? 0 : -1;
 	if (proto == SL_IPPROTO_ICMP)

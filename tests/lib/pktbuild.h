@@ -62,8 +62,10 @@ void pkt_set_ip_end(uint8_t *frame, const struct pkt_layout *lay, int family, si
 
 /* Internet checksum helpers (RFC 1071), host-order result folded. */
 uint16_t pkt_csum(const void *data, size_t len, uint32_t initial);
-/* Verify IPv4 header and TCP/UDP/ICMP checksums of a frame: 0 if all good. */
-int pkt_verify_csums(const uint8_t *frame, size_t len, const struct pkt_layout *lay, int family);
+/* Verify the IPv4 header checksum and the checksum of the L4 header at
+ * lay->l4 (protocol `proto`), both by full recomputation: 0 if all good. */
+int pkt_verify_csums(const uint8_t *frame, size_t len, const struct pkt_layout *lay, int family,
+		     uint8_t proto);
 
 /* Hex dump to stderr, for failure messages. */
 void pkt_hexdump(const char *title, const uint8_t *p, size_t len);

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rewrite.h - what both engines do to a packet once a backend is chosen:
+ *   dsr:    Ethernet addresses only;
+ *   nat:    addresses and ports, with the IPv4 header and TCP/UDP checksums
+ *           updated incrementally (RFC 1624);
+ *   tunnel: an outer IPv4/IPv6 header (IP-in-IP, or UDP + GUE) written in
+ *           front of the packet, in room the engine has made (DPDK:
+ *           rte_pktmbuf_prepend; XDP: bpf_xdp_adjust_head).
+ * Same code in the DPDK engine and the XDP program, so that both put the
+ * same bytes on the wire. Every write is bounds-checked against data_end;
+ * a function returns 0, or -1 if the packet is not what it was told.
+ *
+ * Checksums are summed over 16-bit words as they lie in memory: the
+ * one's complement sum does not depend on byte order (RFC 1071), so no
+ * swapping is needed.
+ */
+#ifndef SLUICE_REWRITE_H
+#define SLUICE_REWRITE_H
+
+#include "base-t.h"
+#include "maps-t.h"
+#include "parse.h"
+#include "proto-t.h"
+
+static SL_ALWAYS_INLINE uint16_t
+sl_csum_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* A checksum field after one 16-bit word it covers went from `from` to `to`. */
+static SL_ALWAYS_INLINE uint16_t
+sl_csum_update16(uint16_t check, uint16_t from, uint16_t to)
+{
+	uint32_t s = (uint16_t)~check;
+
+	s += (uint16_t)~from;
+	s += to;
+	return (uint16_t)~sl_csum_fold(s);
+}
+
+/* ... after a 32-bit word went from `from` to `to`. */
+static SL_ALWAYS_INLINE uint16_t
+sl_csum_update32(uint16_t check, uint32_t from, uint32_t to)
+{
+	uint32_t s = (uint16_t)~check;
+
+	s += (uint16_t)~(uint16_t)from;
+	s += (uint16_t)~(uint16_t)(from >> 16);
+	s += (uint16_t)to;
+	s += (uint16_t)(to >> 16);
+	return (uint16_t)~sl_csum_fold(s);
+}
+
+/* ... after an address (1 word for IPv4, 4 for IPv6) changed. */
+static SL_ALWAYS_INLINE uint16_t
+sl_csum_update_addr(uint16_t check, const struct sl_addr *from, const struct sl_addr *to,
+		    int words)
+{
+	int i;
+
+SL_UNROLL
+	for (i = 0; i < 4; i++)
+		if (i < words)
+			check = sl_csum_update32(check, from->w[i], to->w[i]);
+	return check;
+}
+
+/* The Internet checksum of a 20-byte IPv4 header (check field as zero). */
+static SL_ALWAYS_INLINE uint16_t
+sl_ip4_csum(const struct sl_ip4hdr *ip)
+{
+	const uint16_t *w = (const uint16_t *)ip;
+	uint32_t s = 0;
+	int i;
+
+SL_UNROLL
+	for (i = 0; i < 10; i++)
+		if (i != 5)
+			s += w[i];
+	return (uint16_t)~sl_csum_fold(s);
+}
+
+/* dsr: the frame goes to the backend's MAC from ours; IP is untouched. */
+static SL_ALWAYS_INLINE int
+sl_rw_dsr(void *data, void *data_end, const uint8_t *dst_mac, const uint8_t *src_mac)
+{
+	struct sl_ethhdr *eth = (struct sl_ethhdr *)data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(eth->dst, dst_mac, SL_ETH_ALEN);
+	__builtin_memcpy(eth->src, src_mac, SL_ETH_ALEN);
+	return 0;
+}
+
+/*
+ * nat: give the packet new source and destination addresses and ports (all
+ * network order; IPv4 in w[0]), updating checksums. `p` is what sl_parse()
+ * found in this very packet: TCP or UDP with its L4 header (SL_PKT_F_L4),
+ * not a later fragment. A UDP/IPv4 packet without a checksum keeps none.
+ */
+static SL_ALWAYS_INLINE int
+sl_rw_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_addr *saddr,
+	  uint16_t sport_be, const struct sl_addr *daddr, uint16_t dport_be)
+{
+	uint8_t *l3 = (uint8_t *)data + p->l3_off;
+	uint8_t *l4 = (uint8_t *)data + p->l4_off;
+	uint16_t *check, old_sport, old_dport;
+	int words = p->key.family == SL_AF_INET ? 1 : 4, udp0 = 0;
+
+	if (!(p->flags & SL_PKT_F_L4) ||
+	    (p->key.proto != SL_IPPROTO_TCP && p->key.proto != SL_IPPROTO_UDP))
+		return -1;
+	if (p->key.proto == SL_IPPROTO_TCP) {
+		struct sl_tcphdr *th = (struct sl_tcphdr *)l4;
+
+		if ((void *)(th + 1) > data_end)
+			return -1;
+		check = &th->check;
+		old_sport = th->sport_be;
+		old_dport = th->dport_be;
+		th->sport_be = sport_be;
+		th->dport_be = dport_be;
+	} else {
+		struct sl_udphdr *uh = (struct sl_udphdr *)l4;
+
+		if ((void *)(uh + 1) > data_end)
+			return -1;
+		check = &uh->check;
+		udp0 = uh->check == 0 && words == 1;
+		old_sport = uh->sport_be;
+		old_dport = uh->dport_be;
+		uh->sport_be = sport_be;
+		uh->dport_be = dport_be;
+	}
+	if (!udp0) {
+		uint16_t c = *check;
+
+		c = sl_csum_update16(c, old_sport, sport_be);
+		c = sl_csum_update16(c, old_dport, dport_be);
+		c = sl_csum_update_addr(c, &p->key.src, saddr, words);
+		c = sl_csum_update_addr(c, &p->key.dst, daddr, words);
+		if (p->key.proto == SL_IPPROTO_UDP && c == 0)
+			c = 0xffff;
+		*check = c;
+	}
+	if (words == 1) {
+		struct sl_ip4hdr *ip = (struct sl_ip4hdr *)l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		ip->check = sl_csum_update32(ip->check, ip->saddr, saddr->w[0]);
+		ip->check = sl_csum_update32(ip->check, ip->daddr, daddr->w[0]);
+		ip->saddr = saddr->w[0];
+		ip->daddr = daddr->w[0];
+	} else {
+		struct sl_ip6hdr *ip6 = (struct sl_ip6hdr *)l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		__builtin_memcpy(ip6->saddr, saddr->b, 16);
+		__builtin_memcpy(ip6->daddr, daddr->b, 16);
+	}
+	return 0;
+}
+
+/* Room a tunnel needs in front of the packet's IP header. */
+static SL_ALWAYS_INLINE uint32_t
+sl_encap_len(uint8_t tunnel, uint8_t outer_family)
+{
+	uint32_t ip = outer_family == SL_AF_INET ? sizeof(struct sl_ip4hdr) : sizeof(struct sl_ip6hdr);
+
+	return tunnel == SL_TUN_GUE
+		? ip + sizeof(struct sl_udphdr) + sizeof(struct sl_guehdr) : ip;
+}
+
+/* What a tunnel's outer header says. Addresses network order. */
+struct sl_encap {
+	struct sl_addr src;     /* this node's tunnel source */
+	struct sl_addr dst;     /* the backend */
+	uint8_t family;         /* of src and dst */
+	uint8_t tunnel;         /* enum sl_tunnel_type */
+	uint16_t gue_port_be;   /* GUE: UDP destination port */
+	uint16_t sport_be;      /* GUE: UDP source port (flow entropy) */
+	uint8_t dst_mac[6];     /* next hop */
+	uint8_t src_mac[6];
+};
+
+/*
+ * tunnel: `data` is where the frame starts once the engine has made `room`
+ * bytes (exactly sl_encap_len()) in front of it; `p` is what sl_parse()
+ * found before the room was made. Writes a fresh Ethernet header (no VLAN
+ * tags: the tunnel is routed) and the outer headers right before the
+ * inner IP header, so the frame becomes
+ *   Ethernet | outer IP | [UDP | GUE] | the original IP packet.
+ * The inner packet is not changed; its length is p->l3_len. The outer
+ * IPv4 header has DF set and a full checksum; the GUE UDP checksum is
+ * zero (RFC 6935 allows it over IPv6 for tunnels).
+ * Returns the offset from data where the new frame starts: 0, or the size
+ * of the VLAN tags the original frame had, which the engine then trims.
+ * -1 if the packet is not what it was told.
+ */
+static SL_ALWAYS_INLINE int
+sl_rw_encap(void *data, void *data_end, uint32_t room, const struct sl_pkt *p,
+	    const struct sl_encap *e)
+{
+	uint8_t *start = (uint8_t *)data;
+	uint32_t inner_off = room + p->l3_off; /* where the inner IP header is now */
+	uint32_t eth_len = sizeof(struct sl_ethhdr);
+	uint8_t inner_proto = p->key.family == SL_AF_INET ? SL_IPPROTO_IPIP : SL_IPPROTO_IPV6;
+	struct sl_ethhdr *eth = (struct sl_ethhdr *)start;
+	uint8_t *cur;
+	uint32_t payload;
+
+	if (room != sl_encap_len(e->tunnel, e->family) || inner_off < eth_len + room)
+		return -1;
+	/* the outer headers go right before the inner IP header */
+	cur = start + inner_off - room - eth_len;
+	eth = (struct sl_ethhdr *)cur;
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(eth->dst, e->dst_mac, SL_ETH_ALEN);
+	__builtin_memcpy(eth->src, e->src_mac, SL_ETH_ALEN);
+	eth->proto_be = e->family == SL_AF_INET ? SL_HTONS(SL_ETH_P_IP) : SL_HTONS(SL_ETH_P_IPV6);
+	cur += eth_len;
+	payload = (uint32_t)p->l3_len +
+		  (e->tunnel == SL_TUN_GUE ? sizeof(struct sl_udphdr) + sizeof(struct sl_guehdr) : 0);
+
+	if (e->family == SL_AF_INET) {
+		struct sl_ip4hdr *ip = (struct sl_ip4hdr *)cur;
+
+		if ((void *)(ip + 1) > data_end || payload + sizeof(*ip) > 0xffff)
+			return -1;
+		ip->ver_ihl = 0x45;
+		ip->tos = 0;
+		ip->tot_len_be = sl_htons((uint16_t)(payload + sizeof(*ip)));
+		ip->id_be = 0;
+		ip->frag_off_be = SL_HTONS(SL_IP4_DF);
+		ip->ttl = 64;
+		ip->proto = e->tunnel == SL_TUN_GUE ? SL_IPPROTO_UDP : inner_proto;
+		ip->check = 0;
+		ip->saddr = e->src.w[0];
+		ip->daddr = e->dst.w[0];
+		ip->check = sl_ip4_csum(ip);
+		cur += sizeof(*ip);
+	} else {
+		struct sl_ip6hdr *ip6 = (struct sl_ip6hdr *)cur;
+
+		if ((void *)(ip6 + 1) > data_end || payload > 0xffff)
+			return -1;
+		ip6->ver_tc_flow_be = sl_htonl(0x60000000);
+		ip6->payload_len_be = sl_htons((uint16_t)payload);
+		ip6->nexthdr = e->tunnel == SL_TUN_GUE ? SL_IPPROTO_UDP : inner_proto;
+		ip6->hop_limit = 64;
+		__builtin_memcpy(ip6->saddr, e->src.b, 16);
+		__builtin_memcpy(ip6->daddr, e->dst.b, 16);
+		cur += sizeof(*ip6);
+	}
+	if (e->tunnel == SL_TUN_GUE) {
+		struct sl_udphdr *uh = (struct sl_udphdr *)cur;
+		struct sl_guehdr *gh = (struct sl_guehdr *)(uh + 1);
+
+		if ((void *)(gh + 1) > data_end)
+			return -1;
+		uh->sport_be = e->sport_be;
+		uh->dport_be = e->gue_port_be;
+		uh->len_be = sl_htons((uint16_t)payload);
+		uh->check = 0;
+		gh->ver_c_hlen = 0;  /* version 0, data message, no extension fields */
+		gh->proto = inner_proto;
+		gh->flags_be = 0;
+	}
+	return (int)(inner_off - room - eth_len); /* offset of the new frame start */
+}
+
+#endif /* SLUICE_REWRITE_H */
