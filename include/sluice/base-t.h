@@ -45,6 +45,12 @@ typedef __s64 int64_t;
 #define SL_UNROLL
 #endif
 
+/* Make the compiler keep `v` in one register from here on, so that the
+ * register a bounds check tested is the one a pointer is made from (clang
+ * may otherwise test one copy and use another, which the BPF verifier
+ * cannot follow). Emits no instruction. */
+#define SL_BARRIER_VAR(v) __asm__ __volatile__("" : "+r"(v))
+
 #define SL_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #define SL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SL_CACHE_LINE 64

@@ -23,6 +23,12 @@
 #include "parse.h"
 #include "proto-t.h"
 
+/* Where the headers a rewrite touches may lie: Ethernet with two tags, and
+ * an L4 header within the first SL_L4_OFF_MAX bytes (IPv4 options, IPv6
+ * extension headers). A packet with its L4 header further in is refused. */
+#define SL_L3_OFF_MAX (14 + 4 * SL_VLAN_MAX)
+#define SL_L4_OFF_MAX 1024
+
 static SL_ALWAYS_INLINE uint16_t
 sl_csum_fold(uint32_t s)
 {
@@ -101,17 +107,25 @@ sl_rw_dsr(void *data, void *data_end, const uint8_t *dst_mac, const uint8_t *src
  * nat: give the packet new source and destination addresses and ports (all
  * network order; IPv4 in w[0]), updating checksums. `p` is what sl_parse()
  * found in this very packet: TCP or UDP with its L4 header (SL_PKT_F_L4),
- * not a later fragment. A UDP/IPv4 packet without a checksum keeps none.
+ * not a later fragment, at most SL_L4_OFF_MAX bytes in. A UDP/IPv4 packet
+ * without a checksum keeps none.
  */
 static SL_ALWAYS_INLINE int
 sl_rw_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_addr *saddr,
 	  uint16_t sport_be, const struct sl_addr *daddr, uint16_t dport_be)
 {
-	uint8_t *l3 = (uint8_t *)data + p->l3_off;
-	uint8_t *l4 = (uint8_t *)data + p->l4_off;
+	uint64_t l3_off = p->l3_off, l4_off = p->l4_off;
 	uint16_t *check, old_sport, old_dport;
 	int words = p->key.family == SL_AF_INET ? 1 : 4, udp0 = 0;
+	uint8_t *l3, *l4;
 
+	/* bounds the BPF verifier can see before pointers are made */
+	SL_BARRIER_VAR(l3_off);
+	SL_BARRIER_VAR(l4_off);
+	if (l3_off > SL_L3_OFF_MAX || l4_off > SL_L4_OFF_MAX)
+		return -1;
+	l3 = (uint8_t *)data + l3_off;
+	l4 = (uint8_t *)data + l4_off;
 	if (!(p->flags & SL_PKT_F_L4) ||
 	    (p->key.proto != SL_IPPROTO_TCP && p->key.proto != SL_IPPROTO_UDP))
 		return -1;
@@ -208,27 +222,34 @@ static SL_ALWAYS_INLINE int
 sl_rw_encap(void *data, void *data_end, uint32_t room, const struct sl_pkt *p,
 	    const struct sl_encap *e)
 {
-	uint8_t *start = (uint8_t *)data;
-	uint32_t inner_off = room + p->l3_off; /* where the inner IP header is now */
-	uint32_t eth_len = sizeof(struct sl_ethhdr);
 	uint8_t inner_proto = p->key.family == SL_AF_INET ? SL_IPPROTO_IPIP : SL_IPPROTO_IPV6;
-	struct sl_ethhdr *eth = (struct sl_ethhdr *)start;
+	uint32_t gue = e->tunnel == SL_TUN_GUE ? sizeof(struct sl_udphdr) + sizeof(struct sl_guehdr) : 0;
+	uint32_t ip_len = e->family == SL_AF_INET ? sizeof(struct sl_ip4hdr) : sizeof(struct sl_ip6hdr);
+	uint32_t trim, payload;
+	struct sl_ethhdr *eth;
 	uint8_t *cur;
-	uint32_t payload;
 
-	if (room != sl_encap_len(e->tunnel, e->family) || inner_off < eth_len + room)
+	/* the old L2 header: Ethernet and up to SL_VLAN_MAX tags */
+	if (p->n_vlan > SL_VLAN_MAX || p->l3_off != sizeof(*eth) + 4u * p->n_vlan)
 		return -1;
-	/* the outer headers go right before the inner IP header */
-	cur = start + inner_off - room - eth_len;
+	if (room != ip_len + gue)
+		return -1;
+	/* the new frame starts where the outer headers end right before the
+	 * inner IP header: `trim` bytes in, the size of the old VLAN tags
+	 * (computed from the tag count, a bound the BPF verifier can see) */
+	trim = (uint32_t)p->n_vlan << 2;
+	SL_BARRIER_VAR(trim);
+	if (trim > 4 * SL_VLAN_MAX)
+		return -1;
+	cur = (uint8_t *)data + trim;
+	if (cur + sizeof(*eth) + room > (uint8_t *)data_end)
+		return -1;
 	eth = (struct sl_ethhdr *)cur;
-	if ((void *)(eth + 1) > data_end)
-		return -1;
 	__builtin_memcpy(eth->dst, e->dst_mac, SL_ETH_ALEN);
 	__builtin_memcpy(eth->src, e->src_mac, SL_ETH_ALEN);
 	eth->proto_be = e->family == SL_AF_INET ? SL_HTONS(SL_ETH_P_IP) : SL_HTONS(SL_ETH_P_IPV6);
-	cur += eth_len;
-	payload = (uint32_t)p->l3_len +
-		  (e->tunnel == SL_TUN_GUE ? sizeof(struct sl_udphdr) + sizeof(struct sl_guehdr) : 0);
+	cur += sizeof(*eth);
+	payload = (uint32_t)p->l3_len + gue;
 
 	if (e->family == SL_AF_INET) {
 		struct sl_ip4hdr *ip = (struct sl_ip4hdr *)cur;
@@ -241,7 +262,7 @@ sl_rw_encap(void *data, void *data_end, uint32_t room, const struct sl_pkt *p,
 		ip->id_be = 0;
 		ip->frag_off_be = SL_HTONS(SL_IP4_DF);
 		ip->ttl = 64;
-		ip->proto = e->tunnel == SL_TUN_GUE ? SL_IPPROTO_UDP : inner_proto;
+		ip->proto = gue ? SL_IPPROTO_UDP : inner_proto;
 		ip->check = 0;
 		ip->saddr = e->src.w[0];
 		ip->daddr = e->dst.w[0];
@@ -254,13 +275,13 @@ sl_rw_encap(void *data, void *data_end, uint32_t room, const struct sl_pkt *p,
 			return -1;
 		ip6->ver_tc_flow_be = sl_htonl(0x60000000);
 		ip6->payload_len_be = sl_htons((uint16_t)payload);
-		ip6->nexthdr = e->tunnel == SL_TUN_GUE ? SL_IPPROTO_UDP : inner_proto;
+		ip6->nexthdr = gue ? SL_IPPROTO_UDP : inner_proto;
 		ip6->hop_limit = 64;
 		__builtin_memcpy(ip6->saddr, e->src.b, 16);
 		__builtin_memcpy(ip6->daddr, e->dst.b, 16);
 		cur += sizeof(*ip6);
 	}
-	if (e->tunnel == SL_TUN_GUE) {
+	if (gue) {
 		struct sl_udphdr *uh = (struct sl_udphdr *)cur;
 		struct sl_guehdr *gh = (struct sl_guehdr *)(uh + 1);
 
@@ -274,7 +295,7 @@ sl_rw_encap(void *data, void *data_end, uint32_t room, const struct sl_pkt *p,
 		gh->proto = inner_proto;
 		gh->flags_be = 0;
 	}
-	return (int)(inner_off - room - eth_len); /* offset of the new frame start */
+	return (int)trim;
 }
 
 #endif /* SLUICE_REWRITE_H */
