@@ -105,8 +105,9 @@ struct sl_flow {
 	uint64_t last_seen_ns; /* engine clock */
 	uint16_t backend_id;
 	uint16_t svc_id;
+	uint16_t nat_port_be;  /* nat: the source port toward the backend */
 	uint8_t flags;         /* SL_FLOW_F_* */
-	uint8_t pad[3];
+	uint8_t pad;
 };
 SL_STATIC_ASSERT(sizeof(struct sl_flow) == 16, "flow value is 16 bytes");
 
