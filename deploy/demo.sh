@@ -22,4 +22,4 @@ fi
 ninja -C build
 echo
 echo "== sluiced --check (built-in default configuration)"
-build/control/sluiced --check
+build/sluiced --check

@@ -35,9 +35,14 @@ sl_sched_pick(const struct sl_sched_tbl *t, uint8_t kind, uint32_t flow_hash,
 			idx = 0;
 		*cursor = idx + 1;
 	}
-	if (idx >= SL_SCHED_TBL_MAX) /* for the verifier */
-		return -1;
-	return t->slot[idx];
+	{
+		uint64_t i = idx;
+
+		SL_BARRIER_VAR(i); /* the bound below is the one the verifier sees */
+		if (i >= SL_SCHED_TBL_MAX)
+			return -1;
+		return t->slot[i];
+	}
 }
 
 #endif /* SLUICE_SCHED_H */

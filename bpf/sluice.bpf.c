@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice.bpf.c - the XDP engine: the fast path of DESIGN.md on a NIC's XDP
+ * hook, from the shared code of include/sluice/ (parser, flow hash,
+ * scheduler pick, rewrites) and the maps of sluice/xdp-t.h.
+ *
+ *   parse -> reply of a NAT flow? -> service (VIP, port, proto) -> flow
+ *   (LRU, idle timeouts) or scheduler -> rewrite (dsr, tunnel, nat) ->
+ *   next hop from the kernel's FIB -> XDP_TX or redirect.
+ * Everything that is not a service's goes to the kernel (XDP_PASS): ARP,
+ * ND, the host's own traffic, ICMP errors (for now), later fragments.
+ *
+ * Not yet in this program: the ACL (rules are in the snapshot, not
+ * matched here yet), NAT of ICMP errors.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf_helpers.h>
+
+#include <sluice/hash.h>
+#include <sluice/parse.h>
+#include <sluice/rewrite.h>
+#include <sluice/sched.h>
+#include <sluice/xdp-t.h>
+
+#define AF_INET 2
+#define AF_INET6 10
+
+/* Which slot of every two-slot table is in force. control: rw, dataplane: ro */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sl_active SEC(".maps");
+
+/* Timeouts, NAT and tunnel sources, per slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sl_xdp_globals);
+} sl_globals SEC(".maps");
+
+/* Services by (slot, VIP, port, proto). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_XDP_SLOTS * SL_MAX_SERVICES);
+	__type(key, struct sl_xdp_svc_key);
+	__type(value, struct sl_svc);
+} sl_services SEC(".maps");
+
+/* Backends by SL_XDP_BE_IDX(slot, id). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_SLOTS * SL_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sl_backend);
+} sl_backends SEC(".maps");
+
+/* Scheduling tables by SL_XDP_TBL_IDX(slot, service id); allocated only
+ * for services that exist (a full table is 128 KiB). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_XDP_SLOTS * SL_MAX_SERVICES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct sl_sched_tbl);
+} sl_sched SEC(".maps");
+
+/* Flows: client 5-tuple -> backend. LRU with per-CPU lists (RSS keeps a
+ * flow on one CPU). The loader sizes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct sl_flow_key);
+	__type(value, struct sl_flow);
+} sl_flows SEC(".maps");
+
+/* NAT replies: (backend -> snat:port) -> the client and VIP it stands for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct sl_flow_key);
+	__type(value, struct sl_xdp_nat);
+} sl_nat SEC(".maps");
+
+/* Round-robin cursors, per CPU and service. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+} sl_cursor SEC(".maps");
+
+/* Counters, per CPU, in the layouts of sluice/counters-t.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_core_counters);
+} sl_core_ctr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sl_svc_counters);
+} sl_svc_ctr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sl_backend_counters);
+} sl_be_ctr SEC(".maps");
+
+/* An update of this map from user space returns only once every program
+ * that was running has finished (the kernel waits out an RCU grace period
+ * for map-in-map updates): the loader's way to know that no packet still
+ * reads a slot it is about to rewrite. */
+struct sl_sync_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sl_sync_inner SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct sl_sync_inner);
+} sl_sync SEC(".maps") = {
+	.values = {&sl_sync_inner},
+};
+
+/* Per-CPU scratch space for what does not fit the 512-byte BPF stack. */
+struct scratch {
+	struct sl_pkt p;
+	struct sl_encap e;
+	struct sl_flow_key rk;
+	struct sl_xdp_nat rev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} sl_scratch SEC(".maps");
+
+/* The parser as a function of its own: the verifier checks it once, not
+ * once per path into it. */
+__attribute__((noinline)) int
+sl_xdp_parse(struct xdp_md *ctx, struct sl_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!p)
+		return SL_DROP_ETH_TRUNC;
+	return sl_parse(data, data_end, (uint32_t)bpf_xdp_get_buff_len(ctx), p);
+}
+
+static __always_inline int
+drop(struct sl_core_counters *c, int reason)
+{
+	uint64_t r = (uint32_t)reason;
+
+	SL_BARRIER_VAR(r);
+	if (r < SL_DROP_SLOTS)
+		c->drops[r]++;
+	c->dropped_pkts++;
+	return XDP_DROP;
+}
+
+/* Next hop toward `dst` from the kernel's tables: MACs into the frame's
+ * Ethernet header (or into *e for a tunnel), egress ifindex returned; 0
+ * with *reason set when there is none. */
+static __always_inline int
+next_hop(struct xdp_md *ctx, uint8_t family, const struct sl_addr *dst, uint8_t *dmac,
+	 uint8_t *smac, int *reason)
+{
+	struct bpf_fib_lookup fib = {};
+	long rc;
+
+	fib.ifindex = ctx->ingress_ifindex;
+	if (family == SL_AF_INET) {
+		fib.family = AF_INET;
+		fib.ipv4_dst = dst->w[0];
+	} else {
+		fib.family = AF_INET6;
+		__builtin_memcpy(fib.ipv6_dst, dst->w, 16);
+	}
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		*reason = SL_DROP_NO_NEIGH;
+		return 0;
+	}
+	__builtin_memcpy(dmac, fib.dmac, 6);
+	__builtin_memcpy(smac, fib.smac, 6);
+	return (int)fib.ifindex;
+}
+
+static __always_inline int
+out(struct xdp_md *ctx, int ifindex, struct sl_core_counters *c)
+{
+	c->tx_pkts++;
+	c->tx_bytes += bpf_xdp_get_buff_len(ctx);
+	if ((__u32)ifindex == ctx->ingress_ifindex)
+		return XDP_TX;
+	return (int)bpf_redirect((__u32)ifindex, 0);
+}
+
+static __always_inline uint64_t
+timeout_of(const struct sl_xdp_globals *g, const struct sl_flow_key *k, uint8_t flow_flags)
+{
+	if (k->proto == SL_IPPROTO_TCP)
+		return (flow_flags & (SL_FLOW_F_FIN_SEEN | SL_FLOW_F_RST_SEEN))
+			? g->timeout_ns[SL_XDP_TO_TCP_FIN] : g->timeout_ns[SL_XDP_TO_TCP];
+	if (k->proto == SL_IPPROTO_UDP)
+		return g->timeout_ns[SL_XDP_TO_UDP];
+	return g->timeout_ns[SL_XDP_TO_OTHER];
+}
+
+/* A reply of a NAT flow: back to the client, from the VIP. */
+static __always_inline int
+nat_reply(struct xdp_md *ctx, struct sl_pkt *p, struct sl_xdp_nat *n, struct sl_core_counters *c)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sl_ethhdr *eth = data;
+	int reason = 0, ifindex;
+
+	if (sl_rw_nat(data, data_end, p, &n->vip, n->vip_port_be, &n->client, n->client_port_be))
+		return drop(c, SL_DROP_NAT_NO_PORT);
+	if ((void *)(eth + 1) > data_end)
+		return drop(c, SL_DROP_ETH_TRUNC);
+	ifindex = next_hop(ctx, p->key.family, &n->client, eth->dst, eth->src, &reason);
+	if (!ifindex)
+		return drop(c, reason);
+	n->last_seen_ns = bpf_ktime_get_ns();
+	return out(ctx, ifindex, c);
+}
+
+SEC("xdp")
+int sluice_xdp(struct xdp_md *ctx)
+{
+	struct sl_core_counters *c;
+	struct sl_xdp_globals *g;
+	struct sl_xdp_svc_key sk = {};
+	struct sl_svc *svc;
+	struct sl_backend *be;
+	struct sl_flow *fl, nf = {};
+	struct sl_xdp_nat *nat;
+	struct scratch *sc_;
+	struct sl_pkt *pp;
+	__u32 zero = 0, slot, *active, idx;
+	uint64_t now;
+	int rc, bid = -1, is_new = 0;
+
+	c = bpf_map_lookup_elem(&sl_core_ctr, &zero);
+	if (!c)
+		return XDP_PASS;
+	c->rx_pkts++;
+	c->rx_bytes += bpf_xdp_get_buff_len(ctx);
+	sc_ = bpf_map_lookup_elem(&sl_scratch, &zero);
+	if (!sc_)
+		return XDP_PASS;
+	pp = &sc_->p;
+#define p (*pp)
+
+	rc = sl_xdp_parse(ctx, &p);
+	if (rc)
+		return drop(c, rc);
+	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR))) {
+		c->to_host_pkts++;
+		return XDP_PASS;
+	}
+	active = bpf_map_lookup_elem(&sl_active, &zero);
+	if (!active)
+		return XDP_PASS;
+	slot = *active & 1;
+	g = bpf_map_lookup_elem(&sl_globals, &slot);
+	if (!g)
+		return XDP_PASS;
+	now = bpf_ktime_get_ns();
+
+	/* the reply of a NAT flow */
+	nat = bpf_map_lookup_elem(&sl_nat, &p.key);
+	if (nat)
+		return nat_reply(ctx, &p, nat, c);
+
+	sk.slot = slot;
+	sk.k.vip = p.key.dst;
+	sk.k.port_be = p.key.dport_be;
+	sk.k.proto = p.key.proto;
+	sk.k.family = p.key.family;
+	svc = bpf_map_lookup_elem(&sl_services, &sk);
+	if (!svc) {
+		c->to_host_pkts++;
+		return XDP_PASS;
+	}
+
+	/* an established flow, unless idle too long or its backend is gone */
+	fl = bpf_map_lookup_elem(&sl_flows, &p.key);
+	if (fl) {
+		if (now - fl->last_seen_ns > timeout_of(g, &p.key, fl->flags)) {
+			c->flow_expired++;
+		} else if (fl->svc_id == svc->id && fl->backend_id < SL_MAX_BACKENDS) {
+			idx = SL_XDP_BE_IDX(slot, fl->backend_id);
+			be = bpf_map_lookup_elem(&sl_backends, &idx);
+			if (be && (be->flags & SL_BE_F_ALIVE)) {
+				bid = fl->backend_id;
+				nf = *fl;
+				c->flow_hits++;
+			} else {
+				c->flow_rescheduled++;
+			}
+		}
+	}
+	if (bid < 0) {
+		struct sl_sched_tbl *tbl;
+		__u32 *cursor, tkey = SL_XDP_TBL_IDX(slot, svc->id & (SL_MAX_SERVICES - 1));
+		__u32 ckey = svc->id & (SL_MAX_SERVICES - 1);
+
+		c->flow_misses++;
+		tbl = bpf_map_lookup_elem(&sl_sched, &tkey);
+		cursor = bpf_map_lookup_elem(&sl_cursor, &ckey);
+		if (!tbl || !cursor)
+			return drop(c, SL_DROP_NO_BACKEND);
+		bid = sl_sched_pick(tbl, svc->sched, sl_flow_hash(&p.key, SL_HASH_SEED_FLOW), cursor);
+		if (bid < 0 || bid >= SL_MAX_BACKENDS) {
+			struct sl_svc_counters *sc = bpf_map_lookup_elem(&sl_svc_ctr, &ckey);
+
+			if (sc)
+				sc->no_backend++;
+			return drop(c, SL_DROP_NO_BACKEND);
+		}
+		nf.backend_id = (uint16_t)bid;
+		nf.svc_id = (uint16_t)svc->id;
+		nf.flags = 0;
+		nf.nat_port_be = 0;
+		is_new = 1;
+		c->flow_new++;
+	}
+	idx = SL_XDP_BE_IDX(slot, (__u32)bid & (SL_MAX_BACKENDS - 1));
+	be = bpf_map_lookup_elem(&sl_backends, &idx);
+	if (!be)
+		return drop(c, SL_DROP_NO_BACKEND);
+	if (p.tcp_flags & SL_TCP_FIN)
+		nf.flags |= SL_FLOW_F_FIN_SEEN;
+	if (p.tcp_flags & SL_TCP_RST)
+		nf.flags |= SL_FLOW_F_RST_SEEN;
+	nf.last_seen_ns = now;
+
+	{
+		__u32 sid = svc->id & (SL_MAX_SERVICES - 1), beid = (__u32)bid & (SL_MAX_BACKENDS - 1);
+		struct sl_svc_counters *sc = bpf_map_lookup_elem(&sl_svc_ctr, &sid);
+		struct sl_backend_counters *bc = bpf_map_lookup_elem(&sl_be_ctr, &beid);
+		uint64_t len = bpf_xdp_get_buff_len(ctx);
+
+		if (sc) {
+			sc->pkts++;
+			sc->bytes += len;
+			sc->new_flows += is_new;
+		}
+		if (bc) {
+			bc->pkts++;
+			bc->bytes += len;
+			bc->new_flows += is_new;
+		}
+	}
+
+	if (svc->mode == SL_FWD_DSR) {
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
+		struct sl_ethhdr *eth = data;
+		int reason = 0, ifindex;
+
+		if ((void *)(eth + 1) > data_end)
+			return drop(c, SL_DROP_ETH_TRUNC);
+		ifindex = next_hop(ctx, be->family, &be->addr, eth->dst, eth->src, &reason);
+		if (!ifindex)
+			return drop(c, reason);
+		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
+		return out(ctx, ifindex, c);
+	}
+	if (svc->mode == SL_FWD_TUNNEL) {
+		struct sl_encap *ep = &sc_->e;
+		uint32_t room;
+		int reason = 0, ifindex, start;
+		void *data, *data_end;
+
+		__builtin_memset(ep, 0, sizeof(*ep));
+#define e (*ep)
+
+		e.family = be->family;
+		e.tunnel = svc->tunnel;
+		e.dst = be->addr;
+		e.src = be->family == SL_AF_INET ? g->tun_src4 : g->tun_src6;
+		e.gue_port_be = svc->gue_port_be;
+		e.sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&p.key, 0) & 0x3fff)));
+		ifindex = next_hop(ctx, be->family, &be->addr, e.dst_mac, e.src_mac, &reason);
+		if (!ifindex)
+			return drop(c, reason);
+		room = sl_encap_len(e.tunnel, e.family);
+		if (bpf_xdp_adjust_head(ctx, -(int)room))
+			return drop(c, SL_DROP_MTU);
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		start = sl_rw_encap(data, data_end, room, &p, &e);
+		if (start < 0)
+			return drop(c, SL_DROP_MTU);
+		if (start && bpf_xdp_adjust_head(ctx, start))
+			return drop(c, SL_DROP_MTU);
+		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
+		return out(ctx, ifindex, c);
+#undef e
+	}
+	if (svc->mode == SL_FWD_NAT) {
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
+		struct sl_ethhdr *eth = data;
+		struct sl_addr snat = svc->flags & SL_SVC_F_SNAT_SET ? svc->snat :
+			p.key.family == SL_AF_INET ? g->snat4 : g->snat6;
+		struct sl_flow_key *rkp = &sc_->rk;
+		struct sl_xdp_nat *revp = &sc_->rev;
+		int reason = 0, ifindex, i;
+
+		__builtin_memset(rkp, 0, sizeof(*rkp));
+		__builtin_memset(revp, 0, sizeof(*revp));
+#define rk (*rkp)
+#define rev (*revp)
+
+		/* the reply's key: backend -> snat:port */
+		rk.src = be->addr;
+		rk.dst = snat;
+		rk.sport_be = be->port_be;
+		rk.proto = p.key.proto;
+		rk.family = p.key.family;
+		if (!nf.nat_port_be) {
+			uint32_t h = sl_flow_hash(&p.key, 0x6e6174u);
+
+			/* a free source port: a few tries from the flow's hash */
+			for (i = 0; i < 4; i++) {
+				struct sl_xdp_nat *taken;
+
+				rk.dport_be = sl_htons((uint16_t)(1024 + (h + (uint32_t)i * 7919) % 64512));
+				taken = bpf_map_lookup_elem(&sl_nat, &rk);
+				if (!taken || (taken->client.w[0] == p.key.src.w[0] &&
+					       taken->client.w[3] == p.key.src.w[3] &&
+					       taken->client_port_be == p.key.sport_be))
+					break;
+			}
+			if (i == 4)
+				return drop(c, SL_DROP_NAT_NO_PORT);
+			nf.nat_port_be = rk.dport_be;
+		}
+		rk.dport_be = nf.nat_port_be;
+		rev.client = p.key.src;
+		rev.vip = p.key.dst;
+		rev.client_port_be = p.key.sport_be;
+		rev.vip_port_be = p.key.dport_be;
+		rev.svc_id = (uint16_t)svc->id;
+		rev.backend_id = (uint16_t)bid;
+		rev.last_seen_ns = now;
+		if (sl_rw_nat(data, data_end, &p, &snat, nf.nat_port_be, &be->addr, be->port_be))
+			return drop(c, SL_DROP_NAT_NO_PORT);
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > data_end)
+			return drop(c, SL_DROP_ETH_TRUNC);
+		ifindex = next_hop(ctx, be->family, &be->addr, eth->dst, eth->src, &reason);
+		if (!ifindex)
+			return drop(c, reason);
+		bpf_map_update_elem(&sl_nat, &rk, &rev, BPF_ANY);
+		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
+		return out(ctx, ifindex, c);
+#undef rk
+#undef rev
+	}
+	/* tls services are the TLS engine's, in user space */
+	c->to_host_pkts++;
+	return XDP_PASS;
+#undef p
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

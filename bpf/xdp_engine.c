@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xdp_engine.c - the XDP engine's user half: load sluice.bpf.c through its
+ * skeleton, attach it to the interfaces, write snapshots into its maps
+ * without a window in which a packet sees half a configuration, read its
+ * counters and flows, and detach and unpin everything on exit.
+ *
+ *   sluiced --dataplane xdp --iface IF[,IF...] [--xdp-mode native|generic]
+ *
+ * The program is loaded at the first snapshot, when the flow table's size
+ * is known; maps are pinned under /sys/fs/bpf/sluice/<first IF>/.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <sluice/xdp-t.h>
+
+#include "engine.h"
+#include "log.h"
+#include "sluice.skel.h"
+#include "xdp_engine.h"
+
+#define PIN_ROOT "/sys/fs/bpf/sluice"
+#define MAX_IFACES 8
+
+struct xdp_engine {
+	struct sluice_bpf *skel;
+	int n_if;
+	int ifindex[MAX_IFACES];
+	char ifname[MAX_IFACES][IF_NAMESIZE];
+	uint32_t attach_flags;
+	int attached[MAX_IFACES];
+	char pin_dir[256];
+	uint32_t active;          /* slot in force */
+	uint32_t flows_per_core;  /* what the flow table was sized for */
+	int ncpus;
+	/* what each slot holds, to clear it before it is written again */
+	struct sl_xdp_svc_key svc_keys[SL_XDP_SLOTS][SL_MAX_SERVICES];
+	uint32_t n_svc_keys[SL_XDP_SLOTS];
+	uint32_t tbl_keys[SL_XDP_SLOTS][SL_MAX_SERVICES];
+	uint32_t n_tbl_keys[SL_XDP_SLOTS];
+	uint32_t max_be[SL_XDP_SLOTS];
+	struct sl_xdp_globals g;  /* addresses found on the interfaces */
+	int test_mode;            /* loaded, not attached (tests) */
+};
+
+static int __attribute__((format(printf, 3, 4)))
+err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* The first IPv4 and global IPv6 address of the first interface: the
+ * default NAT and tunnel sources. */
+static void
+find_addresses(struct xdp_engine *x)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, x->ifname[0]))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && !x->g.snat4.w[0]) {
+			x->g.snat4.w[0] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+			x->g.tun_src4 = x->g.snat4;
+		} else if (i->ifa_addr->sa_family == AF_INET6 && !x->g.snat6.w[0]) {
+			const struct in6_addr *a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+
+			if (IN6_IS_ADDR_LINKLOCAL(a))
+				continue;
+			memcpy(x->g.snat6.b, a, 16);
+			x->g.tun_src6 = x->g.snat6;
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+static void
+unpin_all(struct xdp_engine *x)
+{
+	struct bpf_map *m;
+
+	if (!x->skel || !x->pin_dir[0])
+		return;
+	bpf_object__for_each_map(m, x->skel->obj)
+		bpf_map__unpin(m, NULL);
+	rmdir(x->pin_dir);
+	rmdir(PIN_ROOT); /* only if empty */
+}
+
+static int
+load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t errlen)
+{
+	struct bpf_map *m;
+	uint64_t flows = (uint64_t)flows_per_core * (uint64_t)x->ncpus;
+	char path[512];
+	uint32_t zero = 0;
+	int i, fd, rc;
+
+	if (flows > (1u << 24))
+		flows = 1u << 24;
+	x->skel = sluice_bpf__open();
+	if (!x->skel)
+		return err_set(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+	bpf_map__set_max_entries(x->skel->maps.sl_flows, (uint32_t)flows);
+	bpf_map__set_max_entries(x->skel->maps.sl_nat, (uint32_t)flows);
+	rc = sluice_bpf__load(x->skel);
+	if (rc)
+		return err_set(err, errlen, "the kernel refused the XDP program: %s (run as root; "
+			       "see the verifier log above)", strerror(-rc));
+	x->flows_per_core = flows_per_core;
+	/* pin every map for inspection (bpftool map dump pinned ...) */
+	snprintf(x->pin_dir, sizeof(x->pin_dir), PIN_ROOT "/%s", x->ifname[0]);
+	if (mkdir(PIN_ROOT, 0700) < 0 && errno != EEXIST)
+		return err_set(err, errlen, "cannot create %s: %s (is bpffs mounted? mount -t bpf bpf "
+			       "/sys/fs/bpf)", PIN_ROOT, strerror(errno));
+	if (mkdir(x->pin_dir, 0700) < 0 && errno != EEXIST)
+		return err_set(err, errlen, "cannot create %s: %s", x->pin_dir, strerror(errno));
+	bpf_object__for_each_map(m, x->skel->obj) {
+		if (!strcmp(bpf_map__name(m), "sl_sync_inner") || strstr(bpf_map__name(m), ".bss") ||
+		    strstr(bpf_map__name(m), ".rodata"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", x->pin_dir, bpf_map__name(m));
+		unlink(path); /* left by a sluiced that was killed */
+		if (bpf_map__pin(m, path))
+			return err_set(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+	}
+	fd = bpf_map__fd(x->skel->maps.sl_active);
+	if (bpf_map_update_elem(fd, &zero, &zero, BPF_ANY))
+		return err_set(err, errlen, "cannot initialise the maps: %s", strerror(errno));
+	if (x->test_mode)
+		return 0;
+	for (i = 0; i < x->n_if; i++) {
+		rc = bpf_xdp_attach(x->ifindex[i], bpf_program__fd(x->skel->progs.sluice_xdp),
+				    x->attach_flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		if (rc) {
+			int native = x->attach_flags & XDP_FLAGS_DRV_MODE;
+
+			return err_set(err, errlen, "cannot attach XDP (%s mode) to %s: %s%s",
+				       native ? "native" : "generic", x->ifname[i], strerror(-rc),
+				       rc == -EBUSY || rc == -EEXIST ? " (another XDP program is attached)" :
+				       native ? " (the driver may lack native XDP: try --xdp-mode generic)" : "");
+		}
+		x->attached[i] = 1;
+		sl_log(LOG_NOTICE, "xdp: attached to %s (%s mode)", x->ifname[i],
+		       x->attach_flags & XDP_FLAGS_DRV_MODE ? "native" : "generic");
+	}
+	return 0;
+}
+
+/* Wait until no program still runs with the slot it read before. */
+static int
+wait_for_readers(struct xdp_engine *x)
+{
+	uint32_t zero = 0;
+	int inner = bpf_map__fd(x->skel->maps.sl_sync_inner);
+
+	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_sync), &zero, &inner, BPF_ANY);
+}
+
+static int
+xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t errlen)
+{
+	struct xdp_engine *x = e->priv;
+	struct sl_xdp_globals g;
+	uint32_t slot, i, idx, next;
+	int fd_svc, fd_be, fd_tbl, fd_g;
+
+	if (!x->skel) {
+		if (load_and_attach(x, s->g.flows_per_core, err, errlen) < 0)
+			return -1;
+	} else if (s->g.flows_per_core != x->flows_per_core) {
+		return err_set(err, errlen, "the xdp engine sizes its flow table once: restart "
+			       "sluiced to change 'set flows size' (%u now)", x->flows_per_core);
+	}
+	next = x->active ^ 1;
+	slot = next;
+	fd_svc = bpf_map__fd(x->skel->maps.sl_services);
+	fd_be = bpf_map__fd(x->skel->maps.sl_backends);
+	fd_tbl = bpf_map__fd(x->skel->maps.sl_sched);
+	fd_g = bpf_map__fd(x->skel->maps.sl_globals);
+
+	/* 1. clear what the inactive slot held */
+	for (i = 0; i < x->n_svc_keys[slot]; i++)
+		bpf_map_delete_elem(fd_svc, &x->svc_keys[slot][i]);
+	x->n_svc_keys[slot] = 0;
+	for (i = 0; i < x->n_tbl_keys[slot]; i++)
+		bpf_map_delete_elem(fd_tbl, &x->tbl_keys[slot][i]);
+	x->n_tbl_keys[slot] = 0;
+
+	/* 2. write the snapshot into it */
+	g = x->g;
+	g.timeout_ns[SL_XDP_TO_TCP] = (uint64_t)s->g.tcp_timeout_s * 1000000000ull;
+	g.timeout_ns[SL_XDP_TO_TCP_FIN] = (uint64_t)s->g.tcp_fin_timeout_s * 1000000000ull;
+	g.timeout_ns[SL_XDP_TO_UDP] = (uint64_t)s->g.udp_timeout_s * 1000000000ull;
+	g.timeout_ns[SL_XDP_TO_OTHER] = (uint64_t)s->g.other_timeout_s * 1000000000ull;
+	g.gen = s->gen;
+	g.acl_default = s->acl_default;
+	if (bpf_map_update_elem(fd_g, &slot, &g, BPF_ANY))
+		return err_set(err, errlen, "xdp: cannot write globals: %s", strerror(errno));
+	for (i = 0; i < s->max_backend_id || i < x->max_be[slot]; i++) {
+		struct sl_backend b;
+
+		if (i < s->max_backend_id)
+			b = s->backends[i];
+		else
+			memset(&b, 0, sizeof(b));
+		idx = SL_XDP_BE_IDX(slot, i);
+		if (bpf_map_update_elem(fd_be, &idx, &b, BPF_ANY))
+			return err_set(err, errlen, "xdp: cannot write backend %u: %s", i, strerror(errno));
+	}
+	x->max_be[slot] = s->max_backend_id;
+	for (i = 0; i < s->n_svc; i++) {
+		const struct sl_snap_svc *v = &s->svc[i];
+		struct sl_xdp_svc_key k = {.slot = slot, .k = v->key};
+		struct sl_sched_tbl *full;
+		uint32_t tkey = SL_XDP_TBL_IDX(slot, v->svc.id);
+
+		full = calloc(1, sizeof(*full));
+		if (!full)
+			return err_set(err, errlen, "out of memory");
+		full->size = v->tbl->size;
+		full->gen = s->gen;
+		memcpy(full->slot, v->tbl->slot, v->tbl->size * sizeof(uint16_t));
+		if (bpf_map_update_elem(fd_tbl, &tkey, full, BPF_ANY)) {
+			free(full);
+			return err_set(err, errlen, "xdp: cannot write the table of '%s': %s", v->name,
+				       strerror(errno));
+		}
+		free(full);
+		x->tbl_keys[slot][x->n_tbl_keys[slot]++] = tkey;
+		if (bpf_map_update_elem(fd_svc, &k, &v->svc, BPF_ANY))
+			return err_set(err, errlen, "xdp: cannot write service '%s': %s", v->name,
+				       strerror(errno));
+		x->svc_keys[slot][x->n_svc_keys[slot]++] = k;
+	}
+
+	/* 3. one 4-byte write puts it in force; 4. wait out the readers of the
+	 * old slot, so the next apply may rewrite it */
+	if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_active), &(uint32_t){0}, &slot, BPF_ANY))
+		return err_set(err, errlen, "xdp: cannot switch slots: %s", strerror(errno));
+	x->active = slot;
+	if (wait_for_readers(x))
+		return err_set(err, errlen, "xdp: cannot wait for readers: %s", strerror(errno));
+	return 0;
+}
+
+static int
+xdp_stats(struct sl_engine *e, struct sl_stats *out)
+{
+	struct xdp_engine *x = e->priv;
+	int n = x->ncpus, c;
+	uint32_t k;
+	void *buf;
+
+	out->n_cores = (uint32_t)(n < SL_MAX_CORES ? n : SL_MAX_CORES);
+	if (!x->skel)
+		return 0;
+	buf = calloc((size_t)n, sizeof(struct sl_core_counters));
+	if (!buf)
+		return -1;
+	k = 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_core_ctr), &k, buf))
+		for (c = 0; c < (int)out->n_cores; c++)
+			out->core[c] = ((struct sl_core_counters *)buf)[c];
+	for (k = 0; k < SL_MAX_SERVICES; k++) {
+		struct sl_svc_counters *v = buf;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_svc_ctr), &k, v))
+			continue;
+		for (c = 0; c < n; c++) {
+			out->svc[k].pkts += v[c].pkts;
+			out->svc[k].bytes += v[c].bytes;
+			out->svc[k].new_flows += v[c].new_flows;
+			out->svc[k].no_backend += v[c].no_backend;
+		}
+	}
+	for (k = 0; k < SL_MAX_BACKENDS; k++) {
+		struct sl_backend_counters *v = buf;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_be_ctr), &k, v))
+			continue;
+		for (c = 0; c < n; c++) {
+			out->backend[k].pkts += v[c].pkts;
+			out->backend[k].bytes += v[c].bytes;
+			out->backend[k].new_flows += v[c].new_flows;
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+xdp_flows(struct sl_engine *e, int svc_id, struct sl_flow_info *out, size_t max)
+{
+	struct xdp_engine *x = e->priv;
+	struct sl_flow_key key, next;
+	struct sl_flow v;
+	struct timespec ts;
+	uint64_t now;
+	size_t n = 0;
+	int fd, first = 1;
+
+	if (!x->skel)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	fd = bpf_map__fd(x->skel->maps.sl_flows);
+	while (n < max && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = 0;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (svc_id >= 0 && v.svc_id != svc_id)
+			continue;
+		out[n].key = key;
+		out[n].svc_id = v.svc_id;
+		out[n].backend_id = v.backend_id;
+		out[n].core = 0;
+		out[n].flags = v.flags;
+		out[n].idle_ms = now > v.last_seen_ns ? (uint32_t)((now - v.last_seen_ns) / 1000000) : 0;
+		n++;
+	}
+	return (int)n;
+}
+
+static void
+xdp_destroy(struct sl_engine *e)
+{
+	struct xdp_engine *x = e->priv;
+	int i;
+
+	for (i = 0; i < x->n_if; i++) {
+		if (!x->attached[i])
+			continue;
+		if (bpf_xdp_detach(x->ifindex[i], x->attach_flags, NULL))
+			sl_log(LOG_WARNING, "xdp: cannot detach from %s: %s", x->ifname[i], strerror(errno));
+		else
+			sl_log(LOG_NOTICE, "xdp: detached from %s", x->ifname[i]);
+	}
+	unpin_all(x);
+	sluice_bpf__destroy(x->skel);
+	free(x);
+	free(e);
+}
+
+static const struct sl_engine_ops xdp_ops = {
+	.name = "xdp",
+	.apply = xdp_apply,
+	.stats = xdp_stats,
+	.flows = xdp_flows,
+	.destroy = xdp_destroy,
+};
+
+struct sl_engine *
+sl_xdp_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
+{
+	struct sl_engine *e;
+	struct xdp_engine *x;
+	char list[256], *tok, *save = NULL;
+
+	if (!a->iface || !*a->iface) {
+		err_set(err, errlen, "the xdp engine needs --iface IF[,IF...]");
+		return NULL;
+	}
+	if (a->argc) {
+		err_set(err, errlen, "the xdp engine takes no arguments after '--' (got '%s')",
+			a->argv[0]);
+		return NULL;
+	}
+	if (strlen(a->iface) >= sizeof(list)) {
+		err_set(err, errlen, "--iface list too long");
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	x = calloc(1, sizeof(*x));
+	if (!e || !x) {
+		free(e);
+		free(x);
+		err_set(err, errlen, "out of memory");
+		return NULL;
+	}
+	strcpy(list, a->iface);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (x->n_if == MAX_IFACES || strlen(tok) >= IF_NAMESIZE) {
+			err_set(err, errlen, "at most %d interfaces of at most %d characters", MAX_IFACES,
+				IF_NAMESIZE - 1);
+			goto fail;
+		}
+		x->ifindex[x->n_if] = (int)if_nametoindex(tok);
+		if (!x->ifindex[x->n_if]) {
+			err_set(err, errlen, "no interface '%s'", tok);
+			goto fail;
+		}
+		strcpy(x->ifname[x->n_if], tok);
+		x->n_if++;
+	}
+	if (!x->n_if) {
+		err_set(err, errlen, "the xdp engine needs --iface IF[,IF...]");
+		goto fail;
+	}
+	x->attach_flags = a->xdp_mode && !strcmp(a->xdp_mode, "generic") ? XDP_FLAGS_SKB_MODE
+									     : XDP_FLAGS_DRV_MODE;
+	x->ncpus = libbpf_num_possible_cpus();
+	if (x->ncpus <= 0) {
+		err_set(err, errlen, "cannot count CPUs");
+		goto fail;
+	}
+	x->test_mode = getenv("SLUICE_XDP_NO_ATTACH") != NULL;
+	find_addresses(x);
+	e->ops = &xdp_ops;
+	e->priv = x;
+	return e;
+fail:
+	free(x);
+	free(e);
+	return NULL;
+}
+
+int
+sl_xdp_engine_prog_fd(struct sl_engine *e)
+{
+	struct xdp_engine *x = e->priv;
+
+	return x->skel ? bpf_program__fd(x->skel->progs.sluice_xdp) : -1;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xdp-t.h - the maps of the XDP engine, as the BPF program and its loader
+ * (bpf/xdp_engine.c) both see them. Types only.
+ *
+ * Every table the program reads for a packet comes in two slots; the
+ * program reads `active` once per packet and uses that slot throughout, the
+ * loader fills the other slot, flips `active` with one 4-byte write, and
+ * waits for programs in flight before it touches the old slot again. So no
+ * packet ever sees half a configuration.
+ */
+#ifndef SLUICE_XDP_T_H
+#define SLUICE_XDP_T_H
+
+#include "base-t.h"
+#include "counters-t.h"
+#include "flow-t.h"
+#include "limits-t.h"
+#include "maps-t.h"
+
+#define SL_XDP_SLOTS 2
+
+enum sl_xdp_timeout {
+	SL_XDP_TO_TCP = 0,
+	SL_XDP_TO_TCP_FIN,
+	SL_XDP_TO_UDP,
+	SL_XDP_TO_OTHER,
+	SL_XDP_TO_MAX
+};
+
+/* sl_globals[slot]: control: rw (inactive slot), dataplane: ro */
+struct sl_xdp_globals {
+	uint64_t timeout_ns[SL_XDP_TO_MAX];
+	uint32_t gen;
+	uint8_t acl_default;       /* enum sl_acl_action */
+	uint8_t pad[3];
+	struct sl_addr snat4;      /* nat source when a service names none */
+	struct sl_addr snat6;
+	struct sl_addr tun_src4;   /* outer source of tunnels */
+	struct sl_addr tun_src6;
+};
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_globals) == 104, "xdp globals layout");
+
+/* sl_services key: a service of one slot. */
+struct sl_xdp_svc_key {
+	uint32_t slot;
+	struct sl_svc_key k;
+};
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_svc_key) == 24, "xdp service key layout");
+
+/* sl_nat: the reply of a NAT flow (backend -> snat:port) to what it was. */
+struct sl_xdp_nat {
+	struct sl_addr client;     /* reply goes to client:client_port */
+	struct sl_addr vip;        /* from vip:vip_port */
+	uint16_t client_port_be;
+	uint16_t vip_port_be;
+	uint16_t svc_id;
+	uint16_t backend_id;
+	uint64_t last_seen_ns;
+};
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_nat) == 48, "xdp nat entry layout");
+
+/* Index of a backend in sl_backends, and of a table in sl_sched. */
+#define SL_XDP_BE_IDX(slot, id)   ((slot) * SL_MAX_BACKENDS + (id))
+#define SL_XDP_TBL_IDX(slot, svc) ((slot) * SL_MAX_SERVICES + (svc))
+
+#endif /* SLUICE_XDP_T_H */
