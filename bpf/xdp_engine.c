@@ -20,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,7 +109,8 @@ unpin_all(struct xdp_engine *x)
 	if (!x->skel || !x->pin_dir[0])
 		return;
 	bpf_object__for_each_map(m, x->skel->obj)
-		bpf_map__unpin(m, NULL);
+		if (bpf_map__is_pinned(m))
+			bpf_map__unpin(m, NULL);
 	rmdir(x->pin_dir);
 	rmdir(PIN_ROOT); /* only if empty */
 }
@@ -132,7 +136,19 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		return err_set(err, errlen, "the kernel refused the XDP program: %s (run as root; "
 			       "see the verifier log above)", strerror(-rc));
 	x->flows_per_core = flows_per_core;
-	/* pin every map for inspection (bpftool map dump pinned ...) */
+	/* pin every map for inspection (bpftool map dump pinned ...); bpffs
+	 * may be missing where sluiced runs in a fresh mount namespace (ip
+	 * netns exec remounts /sys): mount it there */
+	{
+		struct statfs sfs;
+
+		if (statfs("/sys/fs/bpf", &sfs) < 0 || sfs.f_type != BPF_FS_MAGIC) {
+			if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0)
+				return err_set(err, errlen, "no bpffs at /sys/fs/bpf and cannot mount one: "
+					       "%s (mount -t bpf bpf /sys/fs/bpf)", strerror(errno));
+			sl_log(LOG_NOTICE, "xdp: mounted bpffs at /sys/fs/bpf");
+		}
+	}
 	snprintf(x->pin_dir, sizeof(x->pin_dir), PIN_ROOT "/%s", x->ifname[0]);
 	if (mkdir(PIN_ROOT, 0700) < 0 && errno != EEXIST)
 		return err_set(err, errlen, "cannot create %s: %s (is bpffs mounted? mount -t bpf bpf "
