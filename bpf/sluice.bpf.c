@@ -10,13 +10,16 @@
  * Everything that is not a service's goes to the kernel (XDP_PASS): ARP,
  * ND, the host's own traffic, ICMP errors (for now), later fragments.
  *
- * Not yet in this program: the ACL (rules are in the snapshot, not
- * matched here yet), NAT of ICMP errors.
+ * The firewall comes first, for every IP packet: the rule bitmaps of
+ * sluice/acl-t.h, first match by priority, per-rule counters.
+ * Not yet in this program: NAT of ICMP errors.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
+#include <sluice/acl.h>
+#include <sluice/config-t.h>
 #include <sluice/hash.h>
 #include <sluice/parse.h>
 #include <sluice/rewrite.h>
@@ -117,6 +120,63 @@ struct {
 	__type(value, struct sl_backend_counters);
 } sl_be_ctr SEC(".maps");
 
+/* The firewall (sluice/acl-t.h), two slots like the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_SLOTS * SL_MAX_ACL_RULES);
+	__type(key, __u32);
+	__type(value, struct sl_acl_rule);
+} sl_acl_rules SEC(".maps");
+
+#define ACL_LPM(name, keytype)                                            \
+	struct {                                                           \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                       \
+		__uint(max_entries, SL_XDP_SLOTS * (SL_MAX_ACL_RULES + 1)); \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                      \
+		__type(key, keytype);                                      \
+		__type(value, struct sl_acl_bits);                         \
+	} name SEC(".maps")
+ACL_LPM(sl_acl_src4, struct sl_xdp_lpm4);
+ACL_LPM(sl_acl_dst4, struct sl_xdp_lpm4);
+ACL_LPM(sl_acl_src6, struct sl_xdp_lpm6);
+ACL_LPM(sl_acl_dst6, struct sl_xdp_lpm6);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_SLOTS * 256);
+	__type(key, __u32);
+	__type(value, struct sl_acl_bits);
+} sl_acl_proto SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * SL_XDP_SLOTS); /* sport, dport per slot */
+	__type(key, __u32);
+	__type(value, struct sl_xdp_bounds);
+} sl_acl_bounds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_SLOTS * SL_ACL_MAX_INTERVALS);
+	__type(key, __u32);
+	__type(value, struct sl_acl_bits);
+} sl_acl_sport SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_SLOTS * SL_ACL_MAX_INTERVALS);
+	__type(key, __u32);
+	__type(value, struct sl_acl_bits);
+} sl_acl_dport SEC(".maps");
+
+/* Hits per rule (stable counter index) and of the default policy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_MAX_ACL_RULES + 1);
+	__type(key, __u32);
+	__type(value, struct sl_acl_counters);
+} sl_acl_ctr SEC(".maps");
+
 /* An update of this map from user space returns only once every program
  * that was running has finished (the kernel waits out an RCU grace period
  * for map-in-map updates): the loader's way to know that no packet still
@@ -215,6 +275,70 @@ out(struct xdp_md *ctx, int ifindex, struct sl_core_counters *c)
 	return (int)bpf_redirect((__u32)ifindex, 0);
 }
 
+/* The firewall's verdict for this packet, counted. */
+static __always_inline int
+acl_action(struct xdp_md *ctx, const struct sl_pkt *p, const struct sl_xdp_globals *g, __u32 slot)
+{
+	const struct sl_acl_bits *s, *d, *pr, *sp, *dp;
+	struct sl_xdp_bounds *b;
+	struct sl_acl_counters *ac;
+	__u32 ctr = SL_XDP_ACL_CTR_DEFAULT, k;
+	int action = g->acl_default, pos;
+
+	if (g->acl_words) {
+		if (p->key.family == SL_AF_INET) {
+			struct sl_xdp_lpm4 lk = {.prefixlen = 64, .slot = slot};
+
+			lk.addr = p->key.src.w[0];
+			s = bpf_map_lookup_elem(&sl_acl_src4, &lk);
+			lk.addr = p->key.dst.w[0];
+			d = bpf_map_lookup_elem(&sl_acl_dst4, &lk);
+		} else {
+			struct sl_xdp_lpm6 lk = {.prefixlen = 160, .slot = slot};
+
+			__builtin_memcpy(lk.addr, p->key.src.b, 16);
+			s = bpf_map_lookup_elem(&sl_acl_src6, &lk);
+			__builtin_memcpy(lk.addr, p->key.dst.b, 16);
+			d = bpf_map_lookup_elem(&sl_acl_dst6, &lk);
+		}
+		k = SL_XDP_PROTO_IDX(slot, p->key.proto);
+		pr = bpf_map_lookup_elem(&sl_acl_proto, &k);
+		k = 2 * slot;
+		b = bpf_map_lookup_elem(&sl_acl_bounds, &k);
+		if (!b)
+			return action;
+		k = SL_XDP_PORT_IDX(slot, sl_acl_interval(b->b, g->acl_sport_n, sl_ntohs(p->key.sport_be)));
+		sp = bpf_map_lookup_elem(&sl_acl_sport, &k);
+		k = 2 * slot + 1;
+		b = bpf_map_lookup_elem(&sl_acl_bounds, &k);
+		if (!b)
+			return action;
+		k = SL_XDP_PORT_IDX(slot, sl_acl_interval(b->b, g->acl_dport_n, sl_ntohs(p->key.dport_be)));
+		dp = bpf_map_lookup_elem(&sl_acl_dport, &k);
+		if (s && d && pr && sp && dp) {
+			pos = sl_acl_first(s, d, pr, sp, dp, g->acl_words);
+			if (pos >= 0) {
+				struct sl_acl_rule *r;
+
+				k = SL_XDP_ACL_IDX(slot, (__u32)pos & (SL_MAX_ACL_RULES - 1));
+				r = bpf_map_lookup_elem(&sl_acl_rules, &k);
+				if (r) {
+					action = r->action;
+					ctr = r->ctr;
+				}
+			}
+		}
+	}
+	if (ctr > SL_XDP_ACL_CTR_DEFAULT)
+		ctr = SL_XDP_ACL_CTR_DEFAULT;
+	ac = bpf_map_lookup_elem(&sl_acl_ctr, &ctr);
+	if (ac) {
+		ac->pkts++;
+		ac->bytes += bpf_xdp_get_buff_len(ctx);
+	}
+	return action;
+}
+
 static __always_inline uint64_t
 timeout_of(const struct sl_xdp_globals *g, const struct sl_flow_key *k, uint8_t flow_flags)
 {
@@ -288,6 +412,10 @@ int sluice_xdp(struct xdp_md *ctx)
 	if (!g)
 		return XDP_PASS;
 	now = bpf_ktime_get_ns();
+
+	/* the firewall, for every IP packet */
+	if (acl_action(ctx, &p, g, slot) == SL_ACL_DENY)
+		return drop(c, SL_DROP_ACL_DENY);
 
 	/* the reply of a NAT flow */
 	nat = bpf_map_lookup_elem(&sl_nat, &p.key);

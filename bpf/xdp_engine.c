@@ -32,6 +32,7 @@
 
 #include <sluice/xdp-t.h>
 
+#include "acl_build.h"
 #include "engine.h"
 #include "log.h"
 #include "sluice.skel.h"
@@ -59,6 +60,12 @@ struct xdp_engine {
 	uint32_t max_be[SL_XDP_SLOTS];
 	struct sl_xdp_globals g;  /* addresses found on the interfaces */
 	int test_mode;            /* loaded, not attached (tests) */
+	/* ACL: what each slot's tries hold, and stable counter indexes */
+	struct sl_xdp_lpm6 *lpm_keys[SL_XDP_SLOTS][SL_ACL_TRIES];
+	uint32_t n_lpm_keys[SL_XDP_SLOTS][SL_ACL_TRIES];
+	uint32_t ctr_prio[SL_MAX_ACL_RULES];   /* priority owning a counter, 0: free */
+	uint16_t pos_ctr[SL_MAX_ACL_RULES];    /* active snapshot: position -> counter */
+	uint32_t n_acl;                        /* rules in the active snapshot */
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -197,6 +204,138 @@ wait_for_readers(struct xdp_engine *x)
 	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_sync), &zero, &inner, BPF_ANY);
 }
 
+/* A counter index per rule priority, kept across snapshots; a new rule's
+ * counters start from zero. */
+static int
+acl_counters(struct xdp_engine *x, const struct sl_snapshot *s, uint16_t *ctr_of)
+{
+	uint8_t *keep = calloc(SL_MAX_ACL_RULES, 1);
+	int fd = bpf_map__fd(x->skel->maps.sl_acl_ctr);
+	struct sl_acl_counters *zero = calloc((size_t)x->ncpus, sizeof(*zero));
+	uint32_t i, k;
+
+	if (!keep || !zero) {
+		free(keep);
+		free(zero);
+		return -1;
+	}
+	for (i = 0; i < s->n_acl; i++) {
+		for (k = 0; k < SL_MAX_ACL_RULES; k++)
+			if (x->ctr_prio[k] == s->acl[i].priority)
+				break;
+		ctr_of[i] = (uint16_t)k;
+		if (k < SL_MAX_ACL_RULES)
+			keep[k] = 1;
+	}
+	for (k = 0; k < SL_MAX_ACL_RULES; k++)
+		if (!keep[k])
+			x->ctr_prio[k] = 0;
+	for (i = 0; i < s->n_acl; i++) {
+		if (ctr_of[i] < SL_MAX_ACL_RULES)
+			continue;
+		for (k = 0; k < SL_MAX_ACL_RULES && x->ctr_prio[k]; k++)
+			;
+		x->ctr_prio[k] = s->acl[i].priority;
+		ctr_of[i] = (uint16_t)k;
+		bpf_map_update_elem(fd, &k, zero, BPF_ANY); /* from zero */
+	}
+	free(keep);
+	free(zero);
+	return 0;
+}
+
+/* Write the firewall into a slot; *g gets its sizes. */
+static int
+acl_write(struct xdp_engine *x, const struct sl_snapshot *s, uint32_t slot,
+	  struct sl_xdp_globals *g, uint16_t *ctr_of, char *err, size_t errlen)
+{
+	static const char *const names[SL_ACL_TRIES] = {"src4", "dst4", "src6", "dst6"};
+	struct bpf_map *tries[SL_ACL_TRIES] = {x->skel->maps.sl_acl_src4, x->skel->maps.sl_acl_dst4,
+					       x->skel->maps.sl_acl_src6, x->skel->maps.sl_acl_dst6};
+	struct sl_acl_tables *t = calloc(1, sizeof(*t));
+	struct sl_xdp_bounds *b = calloc(1, sizeof(*b));
+	uint32_t i, k;
+	int w, rc = -1;
+
+	if (!t || !b || sl_acl_build(t, s->acl, s->n_acl, s->acl_default) < 0) {
+		err_set(err, errlen, "out of memory building the firewall");
+		goto out;
+	}
+	g->acl_words = t->n_words;
+	g->acl_sport_n = t->sport.n;
+	g->acl_dport_n = t->dport.n;
+	for (i = 0; i < t->n_rules; i++) {
+		struct sl_acl_rule r = t->rule[i];
+
+		r.ctr = ctr_of[i];
+		k = SL_XDP_ACL_IDX(slot, i);
+		if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_acl_rules), &k, &r, BPF_ANY))
+			goto fail;
+	}
+	for (w = 0; w < SL_ACL_TRIES; w++) {
+		int fd = bpf_map__fd(tries[w]), v6 = w >= SL_ACL_SRC6;
+		struct sl_xdp_lpm6 *keys;
+
+		/* clear the slot, then fill it */
+		for (i = 0; i < x->n_lpm_keys[slot][w]; i++)
+			bpf_map_delete_elem(fd, &x->lpm_keys[slot][w][i]);
+		x->n_lpm_keys[slot][w] = 0;
+		keys = realloc(x->lpm_keys[slot][w], (t->n_pfx[w] + 1) * sizeof(*keys));
+		if (!keys) {
+			err_set(err, errlen, "out of memory");
+			goto out;
+		}
+		x->lpm_keys[slot][w] = keys;
+		for (i = 0; i < t->n_pfx[w]; i++) {
+			struct sl_xdp_lpm6 k6 = {.prefixlen = 32u + t->pfx[w][i].len, .slot = slot};
+
+			if (v6) {
+				memcpy(k6.addr, t->pfx[w][i].a.b, 16);
+			} else {
+				struct sl_xdp_lpm4 *k4 = (struct sl_xdp_lpm4 *)&k6;
+
+				k4->addr = t->pfx[w][i].a.w[0];
+			}
+			if (bpf_map_update_elem(fd, &k6, &t->pfx[w][i].bits, BPF_ANY)) {
+				err_set(err, errlen, "xdp: cannot write the firewall's %s prefixes: %s",
+					names[w], strerror(errno));
+				goto out;
+			}
+			keys[x->n_lpm_keys[slot][w]++] = k6;
+		}
+	}
+	for (i = 0; i < 256; i++) {
+		k = SL_XDP_PROTO_IDX(slot, i);
+		if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_acl_proto), &k, &t->proto[i], BPF_ANY))
+			goto fail;
+	}
+	for (w = 0; w < 2; w++) {
+		const struct sl_acl_ports *ps = w ? &t->dport : &t->sport;
+		int fd = bpf_map__fd(w ? x->skel->maps.sl_acl_dport : x->skel->maps.sl_acl_sport);
+
+		memset(b, 0, sizeof(*b));
+		memcpy(b->b, ps->bound, ps->n * sizeof(uint16_t));
+		k = 2 * slot + (uint32_t)w;
+		if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_acl_bounds), &k, b, BPF_ANY))
+			goto fail;
+		for (i = 0; i < ps->n; i++) {
+			k = SL_XDP_PORT_IDX(slot, i);
+			if (bpf_map_update_elem(fd, &k, &ps->bits[i], BPF_ANY))
+				goto fail;
+		}
+	}
+	rc = 0;
+	goto out;
+fail:
+	err_set(err, errlen, "xdp: cannot write the firewall: %s", strerror(errno));
+out:
+	if (t)
+		sl_acl_free(t);
+	free(t);
+	free(b);
+	return rc;
+}
+
 static int
 xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t errlen)
 {
@@ -235,6 +374,21 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	g.timeout_ns[SL_XDP_TO_OTHER] = (uint64_t)s->g.other_timeout_s * 1000000000ull;
 	g.gen = s->gen;
 	g.acl_default = s->acl_default;
+	{
+		uint16_t *ctr_of = calloc(SL_MAX_ACL_RULES, sizeof(*ctr_of));
+
+		if (!ctr_of || acl_counters(x, s, ctr_of) < 0) {
+			free(ctr_of);
+			return err_set(err, errlen, "out of memory");
+		}
+		if (acl_write(x, s, slot, &g, ctr_of, err, errlen) < 0) {
+			free(ctr_of);
+			return -1;
+		}
+		memcpy(x->pos_ctr, ctr_of, s->n_acl * sizeof(*ctr_of));
+		x->n_acl = s->n_acl;
+		free(ctr_of);
+	}
 	if (bpf_map_update_elem(fd_g, &slot, &g, BPF_ANY))
 		return err_set(err, errlen, "xdp: cannot write globals: %s", strerror(errno));
 	for (i = 0; i < s->max_backend_id || i < x->max_be[slot]; i++) {
@@ -325,6 +479,17 @@ xdp_stats(struct sl_engine *e, struct sl_stats *out)
 			out->backend[k].new_flows += v[c].new_flows;
 		}
 	}
+	for (k = 0; k <= x->n_acl; k++) {
+		struct sl_acl_counters *v = buf, *o = k < x->n_acl ? &out->acl[k] : &out->acl_default;
+		uint32_t ctr = k < x->n_acl ? x->pos_ctr[k] : SL_XDP_ACL_CTR_DEFAULT;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_acl_ctr), &ctr, v))
+			continue;
+		for (c = 0; c < n; c++) {
+			o->pkts += v[c].pkts;
+			o->bytes += v[c].bytes;
+		}
+	}
 	free(buf);
 	return 0;
 }
@@ -379,6 +544,8 @@ xdp_destroy(struct sl_engine *e)
 	}
 	unpin_all(x);
 	sluice_bpf__destroy(x->skel);
+	for (i = 0; i < SL_XDP_SLOTS * SL_ACL_TRIES; i++)
+		free(x->lpm_keys[i / SL_ACL_TRIES][i % SL_ACL_TRIES]);
 	free(x);
 	free(e);
 }

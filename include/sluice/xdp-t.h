@@ -12,6 +12,7 @@
 #ifndef SLUICE_XDP_T_H
 #define SLUICE_XDP_T_H
 
+#include "acl-t.h"
 #include "base-t.h"
 #include "counters-t.h"
 #include "flow-t.h"
@@ -38,8 +39,37 @@ struct sl_xdp_globals {
 	struct sl_addr snat6;
 	struct sl_addr tun_src4;   /* outer source of tunnels */
 	struct sl_addr tun_src6;
+	uint32_t acl_words;        /* 0: no rule, the default decides */
+	uint32_t acl_sport_n;      /* port intervals in use */
+	uint32_t acl_dport_n;
+	uint32_t pad2;
 };
-SL_STATIC_ASSERT(sizeof(struct sl_xdp_globals) == 104, "xdp globals layout");
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_globals) == 120, "xdp globals layout");
+
+/* ACL prefix tries: the slot is part of the key, ahead of the address, so
+ * a prefix of length L is stored with prefixlen 32 + L. */
+struct sl_xdp_lpm4 {
+	uint32_t prefixlen;
+	uint32_t slot;
+	uint32_t addr;
+};
+struct sl_xdp_lpm6 {
+	uint32_t prefixlen;
+	uint32_t slot;
+	uint8_t addr[16];
+};
+
+/* The bounds of one port dimension's intervals (sl_acl_interval). */
+struct sl_xdp_bounds {
+	uint16_t b[SL_ACL_MAX_INTERVALS];
+	uint16_t pad;
+};
+
+#define SL_XDP_ACL_IDX(slot, pos)   ((slot) * SL_MAX_ACL_RULES + (pos))
+#define SL_XDP_PROTO_IDX(slot, p)   ((slot) * 256 + (p))
+#define SL_XDP_PORT_IDX(slot, i)    ((slot) * SL_ACL_MAX_INTERVALS + (i))
+/* the default policy's counters sit after the rules' */
+#define SL_XDP_ACL_CTR_DEFAULT      SL_MAX_ACL_RULES
 
 /* sl_services key: a service of one slot. */
 struct sl_xdp_svc_key {

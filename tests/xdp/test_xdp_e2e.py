@@ -221,6 +221,28 @@ def test_xdp_end_to_end():
         assert failed == 0 and seen['b1'] == 0 and seen['b2'] == 20, seen
         assert d.cmd('set backend www/10.210.1.2:80 state ready') == ''
 
+        # the firewall: a denied port and a denied source prefix are dropped
+        # and counted, by rule
+        assert d.cmd('add service alt %s:8080 mode nat' % VIP) == ''
+        assert d.cmd('add backend alt 10.210.1.2:80') == ''
+        assert sh('curl', '-s', '-m', '2', 'http://%s:8080/' % VIP, check=False,
+                  ns='cl').stdout.strip() == 'b1'
+        assert d.cmd('add acl 10 deny proto tcp dport 8080') == ''
+        r = sh('curl', '-s', '-m', '1', 'http://%s:8080/' % VIP, check=False, ns='cl')
+        assert r.returncode != 0, r.stdout
+        assert d.cmd('add acl 20 deny proto tcp src 10.210.0.0/24 dport 80') == ''
+        r = sh('curl', '-s', '-m', '1', 'http://%s/' % VIP, check=False, ns='cl')
+        assert r.returncode != 0, r.stdout
+        acl = {x['priority']: x['packets'] for x in d.json('show acl')['rules']}
+        drops = d.json('show stats')['drops']['acl_deny']
+        print('     acl: rule 10 %d packets, rule 20 %d packets, %d dropped' %
+              (acl[10], acl[20], drops))
+        assert acl[10] >= 1 and acl[20] >= 1 and drops >= acl[10] + acl[20], (acl, drops)
+        assert d.cmd('del acl 20') == '' and d.cmd('del acl 10') == ''
+        assert d.cmd('del service alt') == ''
+        seen, failed = curl_many(4)
+        assert failed == 0, seen
+
         # DSR: the backends hold the VIP; replies go back through the kernel
         assert d.cmd('set service www mode dsr') == ''
         seen, failed = curl_many(40)
