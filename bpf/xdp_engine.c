@@ -613,6 +613,25 @@ sl_xdp_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 		goto fail;
 	}
 	x->test_mode = getenv("SLUICE_XDP_NO_ATTACH") != NULL;
+	/* the program asks the kernel's FIB for next hops, which it answers
+	 * only on interfaces that forward */
+	for (int i = 0; i < x->n_if; i++) {
+		char path[128], v = '0';
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", x->ifname[i]);
+		f = fopen(path, "r");
+		if (f) {
+			if (fread(&v, 1, 1, f) != 1)
+				v = '0';
+			fclose(f);
+		}
+		if (v != '1') {
+			err_set(err, errlen, "IPv4 forwarding is off on %s: the xdp engine needs it for "
+				"its next-hop lookups (sysctl -w net.ipv4.ip_forward=1)", x->ifname[i]);
+			goto fail;
+		}
+	}
 	find_addresses(x);
 	e->ops = &xdp_ops;
 	e->priv = x;

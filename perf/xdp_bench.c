@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xdp_bench - nanoseconds per packet of the XDP engine's program, through
+ * BPF_PROG_TEST_RUN, against the cheapest useful XDP program (swap the
+ * MACs, XDP_TX) measured in the same run. Not a test: it prints a table.
+ *
+ *   perf/xdp_bench.sh        (sets up a namespace, then runs this)
+ *
+ * Each case: established TCP flows cycling over 1k or N flows, and SYNs of
+ * new flows, for nat, dsr and tunnel, with 0 and 1,000 firewall rules.
+ * bench_wrap.bpf.c restores the input frame every iteration (and picks
+ * the flow); its own cost is measured and subtracted. After every run the
+ * engine's counters must show that the intended path ran R times.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bench_wrap.skel.h"
+#include "config.h"
+#include "engine.h"
+#include "pktbuild.h"
+#include "xdp_engine.h"
+
+struct bench_in {
+	__u32 len, n_flows, unique, src_off, sport_off, pad;
+	__u64 counter;
+	__u8 frame[256];
+};
+
+static struct bench_wrap *wrap;
+static int ifindex;
+static unsigned int repeat = 1000000;
+
+/* Average ns per iteration of prog over the frame in bench_in. */
+static double
+run(int prog_fd, const struct bench_in *in, __u32 *retval)
+{
+	uint8_t out[512];
+	struct xdp_md ctx = {.ingress_ifindex = (__u32)ifindex, .data_end = in->len};
+	__u32 zero = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = in->frame,
+		.data_size_in = in->len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = repeat);
+
+	if (bpf_map_update_elem(bpf_map__fd(wrap->maps.bench_in), &zero, in, BPF_ANY) ||
+	    bpf_prog_test_run_opts(prog_fd, &o)) {
+		fprintf(stderr, "xdp_bench: test run failed: %s\n", strerror(errno));
+		exit(1);
+	}
+	*retval = o.retval;
+	return (double)o.duration;
+}
+
+static void
+core_sum(struct sl_engine *e, struct sl_core_counters *sum)
+{
+	static struct sl_stats st;
+	uint32_t c, r;
+
+	memset(&st, 0, sizeof(st));
+	memset(sum, 0, sizeof(*sum));
+	e->ops->stats(e, &st);
+	for (c = 0; c < st.n_cores; c++) {
+		sum->flow_new += st.core[c].flow_new;
+		sum->flow_hits += st.core[c].flow_hits;
+		sum->tx_pkts += st.core[c].tx_pkts;
+		sum->dropped_pkts += st.core[c].dropped_pkts;
+		for (r = 0; r < SL_DROP_MAX; r++)
+			sum->drops[r] += st.core[c].drops[r];
+	}
+}
+
+static int
+apply(struct sl_engine *e, struct sl_ids *ids, struct sl_snapshot **prev, const char *mode,
+      int acl_rules, uint32_t gen)
+{
+	struct sl_config c;
+	char line[256], err[256];
+	struct sl_snapshot *s;
+	int i;
+
+	sl_config_init(&c);
+#define EXEC(...) do { snprintf(line, sizeof(line), __VA_ARGS__); \
+	if (sl_config_exec(&c, line, strlen(line), err, sizeof(err))) { \
+		fprintf(stderr, "xdp_bench: %s: %s\n", line, err); exit(1); } } while (0)
+	EXEC("set flows size 2097152"); /* per CPU: the per-CPU LRU holds 1M + old cases */
+	EXEC("add service www 198.51.100.10:80 proto tcp sched rr mode %s", mode);
+	EXEC("add backend www 10.220.0.11:80");
+	EXEC("add backend www 10.220.0.12:80");
+	if (acl_rules) {
+		/* rules that do not match, then the one that lets the VIP in */
+		for (i = 1; i < acl_rules; i++)
+			EXEC("add acl %d deny proto tcp src 172.%d.%d.%d/32 dport %d", i, 16 + i % 16,
+			     (i / 16) % 256, i % 256, 1 + i % 1000);
+		EXEC("add acl %d allow proto tcp dst 198.51.100.10/32 dport 80", acl_rules);
+		EXEC("set acl default deny");
+	}
+	s = sl_snapshot_build(&c, *prev, ids, gen, err, sizeof(err));
+	if (!s || e->ops->apply(e, s, err, sizeof(err))) {
+		fprintf(stderr, "xdp_bench: apply: %s\n", err);
+		exit(1);
+	}
+	sl_snapshot_free(*prev);
+	*prev = s;
+	/* the snapshot's names point into c: not used after apply */
+	for (i = 0; i < (int)s->n_svc; i++)
+		s->svc[i].name = "";
+	sl_config_free(&c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const modes[] = {"nat", "dsr", "tunnel"};
+	struct sl_engine_args ea = {.xdp_mode = "native"};
+	struct sl_snapshot *prev = NULL;
+	struct sl_ids *ids = calloc(1, sizeof(*ids));
+	struct pkt_spec spec = {.family = 4, .src = "10.100.0.1", .dst = "198.51.100.10",
+				.proto = 6, .sport = 1024, .dport = 80, .tcp_flags = 0x10};
+	struct pkt_layout lay;
+	struct bench_in in;
+	struct sl_engine *e;
+	char err[512];
+	double t_swap, t_wrap, limit;
+	__u32 zero = 0, rv, gen = 1, big;
+	int opt, m, a, swap_fd, wrap_fd, sluice_fd, tgt;
+	const char *iface = "bench0";
+
+	while ((opt = getopt(argc, argv, "i:r:h")) != -1) {
+		switch (opt) {
+		case 'i': iface = optarg; break;
+		case 'r': repeat = (unsigned int)strtoul(optarg, NULL, 10); break;
+		default:
+			fprintf(stderr, "usage: xdp_bench [-i IFACE] [-r REPEAT]  (see perf/xdp_bench.sh)\n");
+			return 2;
+		}
+	}
+	if (repeat < 1000)
+		repeat = 1000;
+	big = repeat; /* the big flow set is what one run of new flows makes */
+	ifindex = (int)if_nametoindex(iface);
+	if (!ifindex) {
+		fprintf(stderr, "xdp_bench: no interface %s (run perf/xdp_bench.sh)\n", iface);
+		return 1;
+	}
+	setenv("SLUICE_XDP_NO_ATTACH", "1", 1);
+	ea.iface = iface;
+	e = sl_xdp_engine_create(&ea, err, sizeof(err));
+	if (!e || !ids) {
+		fprintf(stderr, "xdp_bench: %s\n", err);
+		return 1;
+	}
+	wrap = bench_wrap__open_and_load();
+	if (!wrap) {
+		fprintf(stderr, "xdp_bench: cannot load bench_wrap: %s\n", strerror(errno));
+		return 1;
+	}
+	swap_fd = bpf_program__fd(wrap->progs.mac_swap);
+	wrap_fd = bpf_program__fd(wrap->progs.bench_wrap);
+	tgt = bpf_map__fd(wrap->maps.bench_target);
+
+	memset(&in, 0, sizeof(in));
+	in.len = (__u32)pkt_build(&spec, in.frame, sizeof(in.frame), &lay);
+	in.src_off = (__u32)lay.l3 + 12;
+	in.sport_off = (__u32)lay.l4;
+
+	/* the limit, and what the wrapper costs */
+	t_swap = run(swap_fd, &in, &rv);
+	if (rv != XDP_TX) {
+		fprintf(stderr, "xdp_bench: mac_swap returned %u, not XDP_TX\n", rv);
+		return 1;
+	}
+	bpf_map_update_elem(tgt, &zero, &swap_fd, BPF_ANY);
+	t_wrap = run(wrap_fd, &in, &rv) - t_swap;
+	if (rv != XDP_TX) {
+		fprintf(stderr, "xdp_bench: the wrapper returned %u, not XDP_TX\n", rv);
+		return 1;
+	}
+	limit = t_swap;
+	printf("xdp_bench: %u iterations a case (nat: at most 40000), interface %s\n\n", repeat,
+	       iface);
+	printf("%-8s %-5s %-22s %9s %8s   %s\n", "mode", "acl", "case", "ns/pkt", "x limit",
+	       "path check");
+	printf("%-8s %-5s %-22s %9.1f %8.2f   XDP_TX\n", "-", "-", "mac swap (the limit)", t_swap, 1.0);
+	printf("%-8s %-5s %-22s %9.1f %8s   (subtracted below)\n", "-", "-", "wrapper overhead",
+	       t_wrap, "");
+
+	for (m = 0; m < 3; m++) {
+		for (a = 0; a < 2; a++) {
+			struct sl_core_counters before, after;
+			unsigned int n_cases[] = {0, big, 1000};
+			int k;
+
+			unsigned int save_repeat = repeat;
+
+			/* nat: one source address gives each backend at most 64512 ports
+			 * at a time; stay well inside that */
+			if (m == 0 && repeat > 40000)
+				repeat = 40000;
+			n_cases[1] = repeat;
+			apply(e, ids, &prev, modes[m], a ? 1000 : 0, gen++);
+			sluice_fd = sl_xdp_engine_prog_fd(e);
+			bpf_map_update_elem(tgt, &zero, &sluice_fd, BPF_ANY);
+			if (getenv("XDP_BENCH_DEBUG")) {
+				struct sl_core_counters b0, b1;
+				unsigned int save = repeat;
+
+				repeat = 1;
+				core_sum(e, &b0);
+				run(sluice_fd, &in, &rv);
+				core_sum(e, &b1);
+				printf("direct: retval %u drops %llu eth_trunc %llu tx %llu\n", rv,
+				       (unsigned long long)(b1.dropped_pkts - b0.dropped_pkts),
+				       (unsigned long long)(b1.drops[1] - b0.drops[1]),
+				       (unsigned long long)(b1.tx_pkts - b0.tx_pkts));
+				repeat = save;
+			}
+			/* new clients for this case: 10.<100+case>.x.x */
+			in.frame[in.src_off + 1] = (uint8_t)(100 + m * 2 + a);
+			for (k = 0; k < 3; k++) {
+				char label[64];
+				double t;
+				int ok;
+
+				in.unique = k == 0;
+				in.n_flows = n_cases[k];
+				in.counter = 0;
+				in.frame[lay.l4 + 13] = k == 0 ? 0x02 : 0x10; /* SYN, then ACK */
+				core_sum(e, &before);
+				t = run(wrap_fd, &in, &rv) - t_wrap;
+				core_sum(e, &after);
+				if (k == 0)
+					ok = after.flow_new - before.flow_new == repeat;
+				else
+					ok = after.flow_hits - before.flow_hits == repeat;
+				ok = ok && after.tx_pkts - before.tx_pkts == repeat &&
+				     after.dropped_pkts == before.dropped_pkts;
+				if (k == 0)
+					snprintf(label, sizeof(label), "new flows (SYN)");
+				else
+					snprintf(label, sizeof(label), "established, %u flows", n_cases[k]);
+				printf("%-8s %-5s %-22s %9.1f %8.2f   %s (%s %llu, tx %llu, drops %llu)\n",
+				       modes[m], a ? "1000" : "0", label, t, t / limit,
+				       ok ? "ok" : "WRONG PATH", k == 0 ? "new" : "hits",
+				       (unsigned long long)(k == 0 ? after.flow_new - before.flow_new
+						     : after.flow_hits - before.flow_hits),
+				       (unsigned long long)(after.tx_pkts - before.tx_pkts),
+				       (unsigned long long)(after.dropped_pkts - before.dropped_pkts));
+				if (after.dropped_pkts != before.dropped_pkts) {
+					uint32_t r;
+
+					for (r = 0; r < SL_DROP_MAX; r++)
+						if (after.drops[r] != before.drops[r])
+							printf("%48s drop reason %u: %llu\n", "", r,
+							       (unsigned long long)(after.drops[r] - before.drops[r]));
+				}
+				fflush(stdout);
+			}
+			repeat = save_repeat;
+		}
+	}
+	sl_snapshot_free(prev);
+	e->ops->destroy(e);
+	bench_wrap__destroy(wrap);
+	free(ids);
+	return 0;
+}
