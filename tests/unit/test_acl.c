@@ -155,10 +155,10 @@ random_key(struct sl_flow_key *k, const struct sl_acl_rule_cfg *rules, uint32_t 
 	}
 	/* near a rule's prefixes: copy most of it */
 	if (r && r->src.family == family && rnd() % 4)
-		for (j = 0; j < (int)(r->src.len / 8 + rnd() % 2); j++)
+		for (j = 0; j < (int)(r->src.len / 8 + rnd() % 2) && j < 16; j++)
 			k->src.b[j] = r->src.a.b[j];
 	if (r && r->dst.family == family && rnd() % 4)
-		for (j = 0; j < (int)(r->dst.len / 8 + rnd() % 2); j++)
+		for (j = 0; j < (int)(r->dst.len / 8 + rnd() % 2) && j < 16; j++)
 			k->dst.b[j] = r->dst.a.b[j];
 	k->proto = r && r->proto && rnd() % 3 ? r->proto : protos[rnd() % SL_ARRAY_SIZE(protos)];
 	k->sport_be = htons((uint16_t)(r && rnd() % 2 ? r->sport_lo + rnd() % 4 : rnd()));
