@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,18 @@ sl_main(int argc, char **argv, const struct sl_engine_factory *engines, size_t n
 	if (o.socket_path && ensure_dir_of(o.socket_path) < 0) {
 		sl_log(LOG_ERR, "cannot create the directory of %s: %s", o.socket_path, strerror(errno));
 		return 1;
+	}
+	/* the daemon takes its signals through a signalfd: block them before
+	 * any engine starts threads, so none of those can take one */
+	{
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		signal(SIGPIPE, SIG_IGN);
 	}
 	engine = f->create(&ea, err, sizeof(err));
 	if (!engine) {

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp.h - the DPDK engine's own structures, shared by its files only:
+ * the engine's immutable view of a snapshot, the workers' state, ports.
+ *
+ * Ownership in one line each:
+ *   struct dp_snap:   control: builds, publishes, frees after a grace
+ *                     period; workers: ro.
+ *   struct dp_worker: its lcore: rw (flow table, counters, cursors);
+ *                     control: ro (counters, flow listing), racy by design.
+ *   struct dp_engine: control: rw; workers: ro (ports, snap, stop).
+ */
+#ifndef SLUICE_DP_H
+#define SLUICE_DP_H
+
+#include <stdint.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include <sluice/config-t.h>
+#include <sluice/counters-t.h>
+#include <sluice/maps-t.h>
+
+#include "flow_table.h"
+
+#define DP_BURST      32
+#define DP_MAX_PORTS  16
+#define DP_RX_DESC    1024
+#define DP_TX_DESC    1024
+#define DP_EXPIRE_SCAN 32     /* flow entries an expiry sweep looks at per loop */
+
+/* One service in the engine's view. */
+struct dp_svc {
+	struct sl_svc_key key;
+	struct sl_svc svc;
+	uint8_t all_down;
+	struct sl_sched_tbl *tbl;     /* owned copy; slots up to tbl->size */
+};
+
+/* The engine's immutable copy of a snapshot. */
+struct dp_snap {
+	uint32_t gen;
+	uint32_t flows_per_core;
+	struct sl_ft_timeouts to;     /* ns */
+	uint32_t n_svc;
+	struct dp_svc *svc;
+	uint32_t ht_mask;             /* service lookup: open addressing, linear probe */
+	int32_t *ht;                  /* index into svc, -1 when empty */
+	uint32_t max_backend_id;
+	struct sl_backend *backends;  /* max_backend_id entries, MACs filled in */
+	uint32_t n_acl;               /* copied; not matched yet (see README of this slice) */
+	struct sl_acl_rule_cfg *acl;
+	uint8_t acl_default;
+};
+
+struct dp_port {
+	uint16_t port_id;
+	uint16_t nq;                  /* queues configured: workers with idx < nq poll it */
+	uint16_t mtu;
+	uint8_t is_exception;         /* the kernel's way in and out (net_tap) */
+	struct rte_ether_addr mac;
+};
+
+struct dp_engine;
+struct sl_snapshot;
+
+/* A worker's state: allocated on its socket, cache-line aligned. */
+struct dp_worker {
+	/* read-mostly */
+	struct dp_engine *eng;
+	unsigned int lcore_id;
+	uint16_t idx;                 /* queue index and QSBR thread id */
+	struct sl_ft *ft;             /* set by control before the first snapshot */
+	/* counters: worker rw, control ro */
+	struct sl_core_counters core;
+	struct sl_svc_counters svc[SL_MAX_SERVICES];
+	struct sl_backend_counters be[SL_MAX_BACKENDS];
+	/* worker only */
+	uint32_t cursor[SL_MAX_SERVICES];
+	uint16_t ntx[DP_MAX_PORTS];
+	struct rte_mbuf *tx[DP_MAX_PORTS][2 * DP_BURST];
+} __rte_cache_aligned;
+
+/* Engine options given after a second "--" (see engine_dpdk.h). */
+struct dp_opts {
+	int have_gw_mac;
+	uint8_t gw_mac[6];
+	struct sl_addr local4, local6; /* tunnel source and default NAT source */
+	int have_local4, have_local6;
+};
+
+struct dp_engine {
+	int eal_owned;                /* we ran rte_eal_init: we clean it up */
+	struct dp_opts opt;
+	struct rte_mempool *pool;
+	uint16_t n_ports;
+	struct dp_port port[DP_MAX_PORTS];
+	int exc_port;                 /* index in port[], or -1 */
+	uint16_t n_workers;
+	struct dp_worker *w[SL_MAX_CORES];
+	struct rte_rcu_qsbr *qsv;
+	struct dp_snap *snap;         /* atomic; control: rw, workers: ro */
+	volatile int stop;            /* control: rw, workers: ro */
+	int launched;
+	int acl_warned;               /* the ACL warning was given */
+	uint64_t tsc_mult;            /* ns = (tsc * tsc_mult) >> 32 */
+};
+
+static inline uint64_t
+dp_now_ns(const struct dp_engine *e)
+{
+	return (uint64_t)(((unsigned __int128)rte_rdtsc() * e->tsc_mult) >> 32);
+}
+
+/* dp_snap.c */
+struct dp_snap *dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, char *err,
+			      size_t errlen);
+void dp_snap_free(struct dp_snap *s);
+const struct dp_svc *dp_snap_lookup(const struct dp_snap *s, const struct sl_svc_key *k);
+
+/* port.c */
+int dp_ports_setup(struct dp_engine *e, char *err, size_t errlen);
+void dp_ports_close(struct dp_engine *e);
+
+/* worker.c */
+int dp_worker_main(void *arg);
+
+#endif /* SLUICE_DP_H */

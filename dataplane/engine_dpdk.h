@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * engine_dpdk.h - the DPDK engine (see engine_dpdk.c).
+ *
+ *   sluiced --dataplane dpdk [OPTIONS] -- EAL_ARGS [-- ENGINE_OPTIONS]
+ *
+ * EAL_ARGS are DPDK's (-l 0,1 --vdev=net_af_packet0,iface=eth0 ...): the
+ * daemon's thread is the main lcore and keeps running the control plane;
+ * every other lcore is a worker. Every DPDK port gets one RX and one TX
+ * queue per worker. A net_tap port given last is the exception path to
+ * the kernel.
+ * ENGINE_OPTIONS:
+ *   --gw-mac MAC     next hop for backends whose MAC the snapshot does not
+ *                    give (this slice resolves no neighbours: ARP/ND)
+ *   --local-ip ADDR  this node's IPv4 and/or IPv6 address (repeatable):
+ *                    tunnel source, and NAT source when a service has no snat
+ */
+#ifndef SLUICE_ENGINE_DPDK_H
+#define SLUICE_ENGINE_DPDK_H
+
+#include "engine.h"
+
+/* Runs rte_eal_init on a->argv, brings up the ports, launches the workers.
+ * NULL with a one-line reason in err when EAL, ports or memory fail. The
+ * EAL can be initialised once per process: so can this engine be made. */
+struct sl_engine *sl_dpdk_engine_create(const struct sl_engine_args *a, char *err, size_t errlen);
+
+/* The same engine over an EAL the caller initialised, on the ports that
+ * exist now (tests make theirs with rte_eth_from_rings). a->argv holds
+ * ENGINE_OPTIONS only. destroy() then leaves rte_eal_cleanup to the caller. */
+struct sl_engine *sl_dpdk_engine_create_on_eal(const struct sl_engine_args *a, char *err,
+					       size_t errlen);
+
+#endif /* SLUICE_ENGINE_DPDK_H */

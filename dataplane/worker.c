@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker.c - the per-lcore fast path: receive a burst, parse, find the
+ * service, find or make the flow, rewrite, buffer for transmit, flush.
+ *
+ * Nothing here locks, allocates, logs or makes a system call. The snapshot
+ * pointer is loaded once per loop iteration and the lcore reports a
+ * quiescent state at the end of each one, which is what lets apply() free
+ * the previous snapshot. The flow table and all counters belong to this
+ * lcore alone.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include <sluice/hash.h>
+#include <sluice/parse.h>
+#include <sluice/rewrite.h>
+#include <sluice/sched.h>
+
+#include "dp.h"
+
+static inline void
+drop(struct dp_worker *w, struct rte_mbuf *m, int reason)
+{
+	if ((unsigned int)reason < SL_DROP_SLOTS)
+		w->core.drops[reason]++;
+	w->core.dropped_pkts++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+tx_enqueue(struct dp_worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	/* one RX burst makes at most DP_BURST packets for one port, and the
+	 * buffer is flushed after every burst: room is always there */
+	w->tx[port_idx][w->ntx[port_idx]++] = m;
+}
+
+/* Traffic that is not for a service: to the kernel if there is a way in,
+ * else dropped; counted as to_host either way. */
+static inline void
+to_host(struct dp_worker *w, const struct dp_engine *e, struct rte_mbuf *m)
+{
+	w->core.to_host_pkts++;
+	if (e->exc_port >= 0 && w->idx < e->port[e->exc_port].nq)
+		tx_enqueue(w, (uint16_t)e->exc_port, m);
+	else
+		rte_pktmbuf_free(m);
+}
+
+static void
+tx_flush(struct dp_worker *w, const struct dp_engine *e)
+{
+	uint16_t i, n, sent, k;
+
+	for (i = 0; i < e->n_ports; i++) {
+		uint64_t bytes = 0;
+
+		n = w->ntx[i];
+		if (!n)
+			continue;
+		for (k = 0; k < n; k++)
+			bytes += w->tx[i][k]->pkt_len;
+		sent = rte_eth_tx_burst(e->port[i].port_id, w->idx, w->tx[i], n);
+		for (k = sent; k < n; k++) {
+			bytes -= w->tx[i][k]->pkt_len;
+			drop(w, w->tx[i][k], SL_DROP_TX_FULL);
+		}
+		w->core.tx_pkts += sent;
+		w->core.tx_bytes += bytes;
+		w->ntx[i] = 0;
+	}
+}
+
+static inline const uint8_t *
+next_hop_mac(const struct sl_backend *b)
+{
+	static const uint8_t zero[6];
+
+	return memcmp(b->mac, zero, 6) ? b->mac : NULL;
+}
+
+/* A packet for a service: its flow, its backend, its rewrite. */
+static void
+forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+	const struct dp_svc *v, struct rte_mbuf *m, struct sl_pkt *p, uint16_t port_idx,
+	uint64_t now)
+{
+	const struct sl_backend *be;
+	struct sl_ft_entry *fe;
+	uint32_t sid = v->svc.id, hash = sl_flow_hash(&p->key, SL_HASH_SEED_FLOW);
+	int bid = -1, is_new = 0, evicted;
+	uint8_t *data;
+	const uint8_t *dmac;
+
+	fe = sl_ft_lookup(w->ft, &p->key, hash);
+	if (fe) {
+		if (sl_ft_expired(&s->to, fe, now)) {
+			w->core.flow_expired++;
+			sl_ft_remove(w->ft, fe);
+			fe = NULL;
+		} else if (fe->flow.svc_id == sid && fe->flow.backend_id < s->max_backend_id &&
+			   (s->backends[fe->flow.backend_id].flags & SL_BE_F_ALIVE) &&
+			   s->backends[fe->flow.backend_id].svc_id == sid) {
+			bid = fe->flow.backend_id;
+			w->core.flow_hits++;
+		} else {
+			w->core.flow_rescheduled++;
+		}
+	}
+	if (bid < 0) {
+		w->core.flow_misses++;
+		bid = sl_sched_pick(v->tbl, v->svc.sched, hash, &w->cursor[sid]);
+		if (bid < 0 || (uint32_t)bid >= s->max_backend_id) {
+			w->svc[sid].no_backend++;
+			if (fe)
+				sl_ft_remove(w->ft, fe);
+			drop(w, m, SL_DROP_NO_BACKEND);
+			return;
+		}
+		if (!fe) {
+			fe = sl_ft_insert(w->ft, &p->key, hash, now, &evicted);
+			w->core.flow_evicted += (uint64_t)evicted;
+		}
+		fe->flow.backend_id = (uint16_t)bid;
+		fe->flow.svc_id = (uint16_t)sid;
+		fe->flow.flags = 0;
+		fe->flow.nat_port_be = 0;
+		is_new = 1;
+		w->core.flow_new++;
+	}
+	be = &s->backends[bid];
+	if (p->tcp_flags & SL_TCP_FIN)
+		fe->flow.flags |= SL_FLOW_F_FIN_SEEN;
+	if (p->tcp_flags & SL_TCP_RST)
+		fe->flow.flags |= SL_FLOW_F_RST_SEEN;
+	sl_ft_touch(w->ft, fe, now);
+
+	w->svc[sid].pkts++;
+	w->svc[sid].bytes += m->pkt_len;
+	w->svc[sid].new_flows += (uint64_t)is_new;
+	w->be[bid].pkts++;
+	w->be[bid].bytes += m->pkt_len;
+	w->be[bid].new_flows += (uint64_t)is_new;
+
+	dmac = next_hop_mac(be);
+	if (!dmac) {
+		drop(w, m, SL_DROP_NO_NEIGH);
+		return;
+	}
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+
+	switch (v->svc.mode) {
+	case SL_FWD_DSR:
+		if (sl_rw_dsr(data, data + m->data_len, dmac, e->port[port_idx].mac.addr_bytes)) {
+			drop(w, m, SL_DROP_ETH_TRUNC);
+			return;
+		}
+		break;
+	case SL_FWD_TUNNEL: {
+		struct sl_encap en;
+		uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
+		int start;
+
+		memset(&en, 0, sizeof(en));
+		en.family = be->family;
+		en.tunnel = v->svc.tunnel;
+		en.dst = be->addr;
+		en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+		en.gue_port_be = v->svc.gue_port_be;
+		en.sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&p->key, 0) & 0x3fff)));
+		memcpy(en.dst_mac, dmac, 6);
+		memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
+		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
+			drop(w, m, SL_DROP_MTU);
+			return;
+		}
+		data = rte_pktmbuf_mtod(m, uint8_t *);
+		start = sl_rw_encap(data, data + m->data_len, room, p, &en);
+		if (start < 0) {
+			drop(w, m, SL_DROP_MTU);
+			return;
+		}
+		if (start)
+			rte_pktmbuf_adj(m, (uint16_t)start);
+		if (m->pkt_len > (uint32_t)e->port[port_idx].mtu + RTE_ETHER_HDR_LEN) {
+			drop(w, m, SL_DROP_MTU);
+			return;
+		}
+		break;
+	}
+	case SL_FWD_NAT: {
+		/* Forward direction only in this slice: DNAT to the backend and
+		 * SNAT to the service's (or the engine's) local address, with a
+		 * source port from the flow's hash, as the XDP engine picks it.
+		 * Replies are not translated back yet. */
+		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
+			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+
+		if (!fe->flow.nat_port_be) {
+			uint32_t h = sl_flow_hash(&p->key, 0x6e6174u);
+
+			fe->flow.nat_port_be = sl_htons((uint16_t)(1024 + h % 64512));
+		}
+		if (sl_rw_nat(data, data + m->data_len, p, &snat, fe->flow.nat_port_be, &be->addr,
+			      be->port_be) ||
+		    sl_rw_dsr(data, data + m->data_len, dmac, e->port[port_idx].mac.addr_bytes)) {
+			drop(w, m, SL_DROP_NAT_NO_PORT);
+			return;
+		}
+		break;
+	}
+	default:
+		/* tls: the TLS engine's, in user space */
+		to_host(w, e, m);
+		return;
+	}
+	tx_enqueue(w, port_idx, m);
+}
+
+static void
+handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+       struct rte_mbuf *m, uint16_t port_idx, uint64_t now)
+{
+	const struct dp_svc *v;
+	struct sl_svc_key sk;
+	struct sl_pkt p;
+	int rc;
+
+	w->core.rx_pkts++;
+	w->core.rx_bytes += m->pkt_len;
+	rc = sl_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+		      rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len, m->pkt_len, &p);
+	if (sl_unlikely(rc)) {
+		drop(w, m, rc);
+		return;
+	}
+	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR)) ||
+	    !s) {
+		to_host(w, e, m);
+		return;
+	}
+	memset(&sk, 0, sizeof(sk));
+	sk.vip = p.key.dst;
+	sk.port_be = p.key.dport_be;
+	sk.proto = p.key.proto;
+	sk.family = p.key.family;
+	v = dp_snap_lookup(s, &sk);
+	if (!v) {
+		to_host(w, e, m);
+		return;
+	}
+	forward(w, e, s, v, m, &p, port_idx, now);
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp_engine *e = w->eng;
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t i, n, k;
+
+	rte_rcu_qsbr_thread_online(e->qsv, w->idx);
+	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
+		const struct dp_snap *s = __atomic_load_n(&e->snap, __ATOMIC_ACQUIRE);
+		uint64_t now = dp_now_ns(e);
+
+		for (i = 0; i < e->n_ports; i++) {
+			const struct dp_port *pt = &e->port[i];
+
+			if (w->idx >= pt->nq)
+				continue;
+			n = rte_eth_rx_burst(pt->port_id, w->idx, pkts, DP_BURST);
+			if (!n)
+				continue;
+			if (s && w->ft)
+				sl_ft_write_begin(w->ft);
+			for (k = 0; k < n; k++) {
+				if (k + 3 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 3], void *));
+				if (pt->is_exception) {
+					/* from the kernel: out of the first port */
+					w->core.rx_pkts++;
+					w->core.rx_bytes += pkts[k]->pkt_len;
+					if (e->port[0].nq > w->idx)
+						tx_enqueue(w, 0, pkts[k]);
+					else
+						rte_pktmbuf_free(pkts[k]);
+					continue;
+				}
+				handle(w, e, s && w->ft ? s : NULL, pkts[k], i, now);
+			}
+			if (s && w->ft) {
+				w->core.flows_active = w->ft->count;
+				sl_ft_write_end(w->ft);
+			}
+			tx_flush(w, e);
+		}
+		if (s && w->ft && w->ft->lru_head != SL_FT_NIL &&
+		    now - w->ft->e[w->ft->lru_head].flow.last_seen_ns > s->to.min) {
+			uint32_t gone;
+
+			sl_ft_write_begin(w->ft);
+			gone = sl_ft_expire(w->ft, &s->to, now, DP_EXPIRE_SCAN);
+			sl_ft_write_end(w->ft);
+			w->core.flow_expired += gone;
+			w->core.flows_active = w->ft->count;
+		}
+		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
+	}
+	rte_rcu_qsbr_thread_offline(e->qsv, w->idx);
+	return 0;
+}

@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_dpdk_engine.c - the DPDK engine in this process, on one port made
+ * of two rte_rings (rte_eth_from_rings): the test puts frames on the ring
+ * the port receives from and takes what the engine sent off the ring the
+ * port transmits to. (A plain --vdev=net_ring0 loops to itself, so the
+ * engine would receive its own output.) One worker lcore: -l 0,1.
+ *
+ * Snapshots are the daemon's own: a config made with sl_config_exec and
+ * compiled with sl_snapshot_build; each backend is given the MAC
+ * 02:00:00:00:00:ID+1, so that a frame's destination MAC says which
+ * backend the engine chose.
+ *
+ * Needs root and hugepages: exits 77 (skip) without them.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <sluice/hash.h>
+#include <sluice/parse.h>
+#include <sluice/rewrite.h>
+
+#include "config.h"
+#include "engine.h"
+#include "engine_dpdk.h"
+#include "fixtures.h"
+#include "pktbuild.h"
+
+#define LOCAL4 "192.0.2.1"
+
+static struct sl_engine *eng;
+static struct rte_ring *rin, *rout;
+static struct rte_mempool *mp;
+static uint16_t port_id;
+static struct rte_ether_addr port_mac;
+static struct sl_config cfg;
+static struct sl_ids ids;
+static struct sl_snapshot *prev;
+static uint32_t gen;
+static struct sl_stats st;
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static void
+exec(const char *line)
+{
+	char err[256];
+
+	if (sl_config_exec(&cfg, line, strlen(line), err, sizeof(err)) != 0)
+		fail_msg("%s: %s", line, err);
+}
+
+static void
+cfg_reset(void)
+{
+	sl_config_free(&cfg);
+	sl_config_init(&cfg);
+	exec("set flows size 4096");
+}
+
+static void
+be_mac(uint32_t id, uint8_t mac[6])
+{
+	static const uint8_t base[6] = {0x02, 0, 0, 0, 0, 0};
+
+	memcpy(mac, base, 6);
+	mac[4] = (uint8_t)((id + 1) >> 8);
+	mac[5] = (uint8_t)(id + 1);
+}
+
+static void
+apply(void)
+{
+	char err[256];
+	struct sl_snapshot *s = sl_snapshot_build(&cfg, prev, &ids, ++gen, err, sizeof(err));
+	uint32_t i;
+
+	if (!s)
+		fail_msg("snapshot: %s", err);
+	for (i = 0; i < s->max_backend_id; i++)
+		if (s->backends[i].family)
+			be_mac(i, s->backends[i].mac);
+	if (eng->ops->apply(eng, s, err, sizeof(err)) != 0)
+		fail_msg("apply: %s", err);
+	sl_snapshot_free(prev);
+	prev = s;
+}
+
+/* The id of a backend (IPv4 address) in the snapshot in force. */
+static int
+be_id(const char *addr)
+{
+	uint32_t a = inet_addr(addr), i;
+
+	for (i = 0; i < prev->max_backend_id; i++)
+		if (prev->backends[i].family == SL_AF_INET && prev->backends[i].addr.w[0] == a)
+			return (int)i;
+	fail_msg("no backend %s", addr);
+	return -1;
+}
+
+static const struct sl_backend *
+be_of(int id)
+{
+	return &prev->backends[id];
+}
+
+static void
+inject(const uint8_t *frame, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	char *d;
+
+	assert_non_null(m);
+	d = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(d);
+	memcpy(d, frame, len);
+	assert_int_equal(rte_ring_enqueue(rin, m), 0);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct rte_mbuf *
+recv_one(void)
+{
+	double end = now_s() + 3;
+	void *m;
+
+	while (now_s() < end) {
+		if (rte_ring_dequeue(rout, &m) == 0)
+			return m;
+		usleep(10);
+	}
+	fail_msg("the engine sent nothing");
+	return NULL;
+}
+
+static void
+read_stats(void)
+{
+	assert_int_equal(eng->ops->stats(eng, &st), 0);
+}
+
+/* Wait until the worker has received `n` packets in all and is done with
+ * them: each one sent, dropped or handed to the host. */
+static void
+wait_rx(uint64_t n)
+{
+	double end = now_s() + 3;
+	const struct sl_core_counters *c = &st.core[0];
+
+	do {
+		read_stats();
+		if (c->rx_pkts >= n && c->rx_pkts == c->tx_pkts + c->dropped_pkts + c->to_host_pkts)
+			return;
+		usleep(100);
+	} while (now_s() < end);
+	fail_msg("the engine received %llu packets, not %llu", (unsigned long long)st.core[0].rx_pkts,
+		 (unsigned long long)n);
+}
+
+/* Which backend a frame went to, by its destination MAC. */
+static int
+backend_of(const struct rte_mbuf *m)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	assert_int_equal(d[0], 0x02);
+	assert_memory_equal(d + 6, port_mac.addr_bytes, 6);
+	return ((int)d[4] << 8 | d[5]) - 1;
+}
+
+static size_t
+tcp4(uint8_t *out, const char *src, const char *vip, uint16_t sport, uint16_t dport,
+     uint8_t flags)
+{
+	struct pkt_spec sp = {
+		.family = 4, .src = src, .dst = vip, .proto = 6, .sport = sport, .dport = dport,
+		.tcp_flags = flags, .payload = 20,
+	};
+	size_t len = pkt_build(&sp, out, PB_MAX_LEN, NULL);
+
+	assert_true(len > 0);
+	return len;
+}
+
+/* One TCP packet of a flow through the engine: the backend it went to. */
+static int
+send_flow(const char *src, const char *vip, uint16_t sport, uint8_t flags)
+{
+	uint8_t f[PB_MAX_LEN];
+	size_t len = tcp4(f, src, vip, sport, 80, flags);
+	struct rte_mbuf *m;
+	int id;
+
+	inject(f, len);
+	m = recv_one();
+	id = backend_of(m);
+	rte_pktmbuf_free(m);
+	return id;
+}
+
+/* ---- tests --------------------------------------------------------------------- */
+
+static void
+test_rr_even(void **state)
+{
+	int counts[SL_MAX_BACKENDS] = {0}, b1, b2, i, sid;
+
+	(void)state;
+	cfg_reset();
+	exec("add service rr 198.51.100.10:80 proto tcp sched rr mode dsr");
+	exec("add backend rr 10.0.1.11:80");
+	exec("add backend rr 10.0.1.12:80");
+	apply();
+	b1 = be_id("10.0.1.11");
+	b2 = be_id("10.0.1.12");
+	read_stats();
+	uint64_t new0 = st.backend[b1].new_flows + st.backend[b2].new_flows;
+	for (i = 0; i < 100; i++)
+		counts[send_flow("203.0.113.1", "198.51.100.10", (uint16_t)(10000 + i), SL_TCP_SYN)]++;
+	assert_int_equal(counts[b1], 50);
+	assert_int_equal(counts[b2], 50);
+	read_stats();
+	sid = sl_ids_service(&ids, "rr");
+	assert_true(st.svc[sid].new_flows >= 100);
+	assert_int_equal(st.backend[b1].new_flows + st.backend[b2].new_flows - new0, 100);
+	assert_true(st.core[0].flows_active >= 100);
+}
+
+static void
+test_flow_stays_when_backend_added(void **state)
+{
+	int before[20], i, b3, hits3 = 0;
+	uint64_t hits;
+
+	(void)state;
+	/* the service of test_rr_even, as it stands */
+	for (i = 0; i < 20; i++)
+		before[i] = send_flow("203.0.113.2", "198.51.100.10", (uint16_t)(20000 + i), SL_TCP_SYN);
+	exec("add backend rr 10.0.1.13:80");
+	apply();
+	b3 = be_id("10.0.1.13");
+	read_stats();
+	hits = st.core[0].flow_hits;
+	for (i = 0; i < 20; i++)
+		assert_int_equal(send_flow("203.0.113.2", "198.51.100.10", (uint16_t)(20000 + i),
+					   SL_TCP_ACK),
+				 before[i]);
+	read_stats();
+	assert_int_equal(st.core[0].flow_hits - hits, 20);
+	/* new flows now reach the new backend too: one in three */
+	for (i = 0; i < 30; i++)
+		hits3 += send_flow("203.0.113.3", "198.51.100.10", (uint16_t)(30000 + i), SL_TCP_SYN) == b3;
+	assert_int_equal(hits3, 10);
+}
+
+static void
+test_drain_keeps_flows(void **state)
+{
+	int b1 = be_id("10.0.1.11"), b2 = be_id("10.0.1.12"), i, mine = 0, got;
+	uint64_t resched;
+
+	(void)state;
+	/* flows on every backend */
+	int before[30];
+	for (i = 0; i < 30; i++)
+		before[i] = send_flow("203.0.113.4", "198.51.100.10", (uint16_t)(40000 + i), SL_TCP_SYN);
+	exec("set backend rr/10.0.1.11:80 state drain");
+	apply();
+	for (i = 0; i < 30; i++) {
+		got = send_flow("203.0.113.4", "198.51.100.10", (uint16_t)(40000 + i), SL_TCP_ACK);
+		assert_int_equal(got, before[i]);
+		mine += got == b1;
+	}
+	assert_int_equal(mine, 10);
+	for (i = 0; i < 40; i++)
+		assert_int_not_equal(send_flow("203.0.113.5", "198.51.100.10", (uint16_t)(40000 + i),
+					       SL_TCP_SYN),
+				     b1);
+	/* maintenance: the flows of 10.0.1.12 move elsewhere, counted */
+	read_stats();
+	resched = st.core[0].flow_rescheduled;
+	exec("set backend rr/10.0.1.12:80 state maint");
+	apply();
+	mine = 0;
+	for (i = 0; i < 30; i++) {
+		got = send_flow("203.0.113.4", "198.51.100.10", (uint16_t)(40000 + i), SL_TCP_ACK);
+		assert_int_not_equal(got, b2);
+		mine += before[i] == b2;
+	}
+	read_stats();
+	assert_int_equal(st.core[0].flow_rescheduled - resched, (uint64_t)mine);
+}
+
+static void
+test_malformed_counted(void **state)
+{
+	uint8_t f[PB_MAX_LEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < n_bad_fixtures; i++) {
+		const struct bad_fixture *b = &bad_fixtures[i];
+		size_t len = bad_fixture_build(b, f, sizeof(f));
+		uint64_t rx, drops, total, before[SL_DROP_SLOTS];
+
+		read_stats();
+		memcpy(before, st.core[0].drops, sizeof(before));
+		rx = st.core[0].rx_pkts;
+		drops = st.core[0].drops[b->expect];
+		total = st.core[0].dropped_pkts;
+		inject(f, len);
+		wait_rx(rx + 1);
+		if (st.core[0].drops[b->expect] != drops + 1) {
+			int r;
+
+			for (r = 0; r < SL_DROP_SLOTS; r++)
+				if (st.core[0].drops[r] != before[r])
+					fprintf(stderr, "drops[%d] moved instead\n", r);
+			fail_msg("%s (%zu bytes): drops[%d] went %llu -> %llu", b->name, len,
+				 b->expect, (unsigned long long)drops,
+				 (unsigned long long)st.core[0].drops[b->expect]);
+		}
+		assert_int_equal(st.core[0].dropped_pkts, total + 1);
+	}
+	assert_int_equal(rte_ring_count(rout), 0);
+}
+
+static void
+test_to_host(void **state)
+{
+	uint8_t f[PB_MAX_LEN];
+	struct pkt_spec arp = {.ethertype = 0x0806, .payload = 28};
+	size_t len;
+	uint64_t rx, host;
+
+	(void)state;
+	read_stats();
+	rx = st.core[0].rx_pkts;
+	host = st.core[0].to_host_pkts;
+	len = pkt_build(&arp, f, sizeof(f), NULL);
+	assert_true(len > 0);
+	inject(f, len);
+	/* not a service: another port */
+	len = tcp4(f, "203.0.113.9", "198.51.100.10", 1234, 81, SL_TCP_SYN);
+	inject(f, len);
+	wait_rx(rx + 2);
+	assert_int_equal(st.core[0].to_host_pkts, host + 2);
+	assert_int_equal(rte_ring_count(rout), 0);
+}
+
+/* A frame out of the engine against the expected bytes. */
+static void
+expect_frame(const struct rte_mbuf *m, const uint8_t *exp, size_t len)
+{
+	const uint8_t *got = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (m->pkt_len != len || memcmp(got, exp, len)) {
+		pkt_hexdump("expected", exp, len);
+		pkt_hexdump("got", got, m->data_len);
+		fail_msg("output differs (%u bytes, expected %zu)", m->pkt_len, len);
+	}
+}
+
+static void
+test_dsr_bytes(void **state)
+{
+	uint8_t f[PB_MAX_LEN], exp[PB_MAX_LEN], mac[6];
+	struct pkt_spec sp = {
+		.n_vlan = 1, .vlan_tci = {100}, .family = 4, .src = "203.0.113.7",
+		.dst = "198.51.100.40", .proto = 6, .sport = 5555, .dport = 443, .payload = 100,
+	};
+	struct rte_mbuf *m;
+	size_t len;
+	int id;
+
+	(void)state;
+	cfg_reset();
+	exec("add service dsr 198.51.100.40:443 proto tcp sched rr mode dsr");
+	exec("add backend dsr 10.0.4.1:443");
+	apply();
+	id = be_id("10.0.4.1");
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	inject(f, len);
+	m = recv_one();
+	memcpy(exp, f, len);
+	be_mac((uint32_t)id, mac);
+	assert_int_equal(sl_rw_dsr(exp, exp + len, mac, port_mac.addr_bytes), 0);
+	expect_frame(m, exp, len);
+	rte_pktmbuf_free(m);
+}
+
+static void
+tunnel_case(const char *svc_cmd, const char *be_cmd, const char *be_addr, uint8_t proto,
+	    uint16_t dport, uint8_t tunnel, uint16_t gue_port)
+{
+	uint8_t f[PB_MAX_LEN], buf[PB_MAX_LEN + 64];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.8", .dst = "198.51.100.50", .proto = proto,
+		.sport = 6000, .dport = dport, .payload = 64,
+	};
+	struct sl_encap en;
+	struct sl_pkt p;
+	struct rte_mbuf *m;
+	size_t len;
+	uint32_t room = sl_encap_len(tunnel, SL_AF_INET);
+	int id, start;
+
+	cfg_reset();
+	exec(svc_cmd);
+	exec(be_cmd);
+	apply();
+	id = be_id(be_addr);
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	inject(f, len);
+	m = recv_one();
+
+	/* what sl_rw_encap makes of the same frame */
+	assert_int_equal(sl_parse(f, f + len, (uint32_t)len, &p), 0);
+	memset(&en, 0, sizeof(en));
+	en.family = SL_AF_INET;
+	en.tunnel = tunnel;
+	en.dst = be_of(id)->addr;
+	en.src.w[0] = inet_addr(LOCAL4);
+	en.gue_port_be = htons(gue_port);
+	en.sport_be = htons((uint16_t)(0xc000 | (sl_flow_hash(&p.key, 0) & 0x3fff)));
+	be_mac((uint32_t)id, en.dst_mac);
+	memcpy(en.src_mac, port_mac.addr_bytes, 6);
+	memcpy(buf + room, f, len);
+	start = sl_rw_encap(buf, buf + room + len, room, &p, &en);
+	assert_true(start >= 0);
+	expect_frame(m, buf + start, room + len - (size_t)start);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_tunnel_ipip_bytes(void **state)
+{
+	(void)state;
+	tunnel_case("add service tun 198.51.100.50:80 proto tcp sched rr mode tunnel tunnel ipip",
+		    "add backend tun 10.0.5.1:80", "10.0.5.1", 6, 80, SL_TUN_IPIP, 0);
+}
+
+static void
+test_tunnel_gue_bytes(void **state)
+{
+	(void)state;
+	tunnel_case("add service gue 198.51.100.50:53 proto udp sched rr mode tunnel tunnel gue "
+		    "gue-port 6080",
+		    "add backend gue 10.0.6.1:53", "10.0.6.1", 17, 53, SL_TUN_GUE, 6080);
+}
+
+/* nat, forward direction: what sl_rw_nat makes, with valid checksums. */
+static void
+test_nat_forward_bytes(void **state)
+{
+	uint8_t f[PB_MAX_LEN], exp[PB_MAX_LEN], mac[6];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.9", .dst = "198.51.100.60", .proto = 6,
+		.sport = 7000, .dport = 80, .payload = 50,
+	};
+	struct pkt_layout lay;
+	struct sl_addr snat;
+	struct sl_pkt p;
+	struct rte_mbuf *m;
+	size_t len;
+	uint16_t nport;
+	int id;
+
+	(void)state;
+	cfg_reset();
+	exec("add service nat 198.51.100.60:80 proto tcp sched rr mode nat");
+	exec("add backend nat 10.0.7.1:8080");
+	apply();
+	id = be_id("10.0.7.1");
+	len = pkt_build(&sp, f, sizeof(f), &lay);
+	inject(f, len);
+	m = recv_one();
+	memcpy(exp, f, len);
+	assert_int_equal(sl_parse(exp, exp + len, (uint32_t)len, &p), 0);
+	memset(&snat, 0, sizeof(snat));
+	snat.w[0] = inet_addr(LOCAL4);
+	nport = htons((uint16_t)(1024 + sl_flow_hash(&p.key, 0x6e6174u) % 64512));
+	assert_int_equal(sl_rw_nat(exp, exp + len, &p, &snat, nport, &be_of(id)->addr,
+				   be_of(id)->port_be), 0);
+	be_mac((uint32_t)id, mac);
+	assert_int_equal(sl_rw_dsr(exp, exp + len, mac, port_mac.addr_bytes), 0);
+	expect_frame(m, exp, len);
+	assert_int_equal(pkt_verify_csums(rte_pktmbuf_mtod(m, uint8_t *), len, &lay, 4, 6), 0);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_flows_listing(void **state)
+{
+	struct sl_flow_info *fi = calloc(8192, sizeof(*fi));
+	int n, i, sid, found = 0;
+
+	(void)state;
+	assert_non_null(fi);
+	sid = sl_ids_service(&ids, "nat");
+	n = eng->ops->flows(eng, sid, fi, 8192);
+	assert_true(n >= 1);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(fi[i].svc_id, sid);
+		if (fi[i].key.sport_be == htons(7000) && fi[i].key.src.w[0] == inet_addr("203.0.113.9"))
+			found = 1;
+	}
+	assert_true(found);
+	n = eng->ops->flows(eng, -1, fi, 8192);
+	assert_true(n > 100);
+	free(fi);
+}
+
+/* ---- set-up -------------------------------------------------------------------- */
+
+static int
+setup(void **state)
+{
+	char *eal[] = {"test_dpdk_engine", "--no-pci", "--in-memory", "-l", "0,1",
+		       "--log-level", "lib.eal:warning", NULL};
+	char *opts[] = {"--local-ip", LOCAL4, NULL};
+	struct sl_engine_args a = {.argc = 2, .argv = opts};
+	char err[256];
+	int socket, rc;
+
+	(void)state;
+	if (rte_eal_init(7, eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return -1;
+	}
+	socket = (int)rte_socket_id();
+	rin = rte_ring_create("sl_t_in", 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rout = rte_ring_create("sl_t_out", 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	mp = rte_pktmbuf_pool_create("sl_t_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (!rin || !rout || !mp)
+		return -1;
+	rc = rte_eth_from_rings("sl_t_ring0", &rin, 1, &rout, 1, (unsigned int)socket);
+	if (rc < 0)
+		return -1;
+	port_id = (uint16_t)rc;
+	eng = sl_dpdk_engine_create_on_eal(&a, err, sizeof(err));
+	if (!eng) {
+		fprintf(stderr, "engine: %s\n", err);
+		return -1;
+	}
+	rte_eth_macaddr_get(port_id, &port_mac);
+	sl_config_init(&cfg);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (eng)
+		eng->ops->destroy(eng);
+	sl_snapshot_free(prev);
+	sl_config_free(&cfg);
+	rte_mempool_free(mp);
+	rte_ring_free(rin);
+	rte_ring_free(rout);
+	rte_eal_cleanup();
+	return 0;
+}
+
+static int
+can_run(void)
+{
+	FILE *f;
+	char line[256];
+	long free_pages = 0;
+	int mounted = 0;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "skip: the DPDK engine test needs root\n");
+		return 0;
+	}
+	f = fopen("/proc/mounts", "r");
+	while (f && fgets(line, sizeof(line), f))
+		mounted |= strstr(line, " hugetlbfs ") != NULL;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!mounted || free_pages < 64) {
+		fprintf(stderr, "skip: the DPDK engine test needs hugetlbfs mounted and 64 free "
+			"hugepages (deploy/install-deps.sh)\n");
+		return 0;
+	}
+	return 1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rr_even),
+		cmocka_unit_test(test_flow_stays_when_backend_added),
+		cmocka_unit_test(test_drain_keeps_flows),
+		cmocka_unit_test(test_malformed_counted),
+		cmocka_unit_test(test_to_host),
+		cmocka_unit_test(test_dsr_bytes),
+		cmocka_unit_test(test_tunnel_ipip_bytes),
+		cmocka_unit_test(test_tunnel_gue_bytes),
+		cmocka_unit_test(test_nat_forward_bytes),
+		cmocka_unit_test(test_flows_listing),
+	};
+
+	if (!can_run())
+		return 77;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

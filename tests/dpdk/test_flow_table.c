@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_flow_table.c - the DPDK engine's per-lcore flow table, alone (it
+ * has no DPDK in it): insert, lookup, expiry, eviction when full, counts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <sluice/hash.h>
+
+#include "flow_table.h"
+
+#define SEC 1000000000ull
+#define FT_TEST_CAP 1000
+
+static struct sl_ft *
+ft_new(uint32_t cap)
+{
+	void *mem = aligned_alloc(64, (sl_ft_mem_size(cap) + 63) & ~(size_t)63);
+
+	assert_non_null(mem);
+	return sl_ft_init(mem, cap);
+}
+
+static struct sl_flow_key
+key(uint32_t n, uint8_t proto)
+{
+	struct sl_flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.src.w[0] = 0x0a000000u + n;
+	k.dst.w[0] = 0xc6336400u;
+	k.sport_be = (uint16_t)(1024 + n);
+	k.dport_be = 80;
+	k.proto = proto;
+	k.family = SL_AF_INET;
+	return k;
+}
+
+static uint32_t
+h(const struct sl_flow_key *k)
+{
+	return sl_flow_hash(k, SL_HASH_SEED_FLOW);
+}
+
+static const struct sl_ft_timeouts to = {
+	.tcp = 300 * SEC, .tcp_fin = 10 * SEC, .udp = 30 * SEC, .other = 30 * SEC, .min = 10 * SEC,
+};
+
+static void
+test_insert_lookup(void **state)
+{
+	struct sl_ft *t = ft_new(64);
+	struct sl_flow_key k = key(1, 6), k2 = key(2, 6);
+	struct sl_ft_entry *x;
+	int ev;
+
+	(void)state;
+	assert_null(sl_ft_lookup(t, &k, h(&k)));
+	x = sl_ft_insert(t, &k, h(&k), 100, &ev);
+	assert_int_equal(ev, 0);
+	x->flow.backend_id = 7;
+	x->flow.svc_id = 3;
+	assert_int_equal(t->count, 1);
+	x = sl_ft_lookup(t, &k, h(&k));
+	assert_non_null(x);
+	assert_int_equal(x->flow.backend_id, 7);
+	assert_int_equal(x->flow.svc_id, 3);
+	assert_int_equal(x->flow.last_seen_ns, 100);
+	assert_null(sl_ft_lookup(t, &k2, h(&k2)));
+	sl_ft_remove(t, x);
+	assert_int_equal(t->count, 0);
+	assert_null(sl_ft_lookup(t, &k, h(&k)));
+	free(t);
+}
+
+/* Keys that share a bucket chain are told apart by the whole key. */
+static void
+test_collisions(void **state)
+{
+	struct sl_ft *t = ft_new(1024);
+	uint32_t i;
+	int ev;
+
+	(void)state;
+	for (i = 0; i < 1024; i++) {
+		struct sl_flow_key k = key(i, 17);
+
+		/* same hash for all: one long chain */
+		sl_ft_insert(t, &k, 42, i, &ev)->flow.backend_id = (uint16_t)i;
+		assert_int_equal(ev, 0);
+	}
+	assert_int_equal(t->count, 1024);
+	for (i = 0; i < 1024; i += 37) {
+		struct sl_flow_key k = key(i, 17);
+		struct sl_ft_entry *x = sl_ft_lookup(t, &k, 42);
+
+		assert_non_null(x);
+		assert_int_equal(x->flow.backend_id, i);
+		sl_ft_remove(t, x);
+		assert_null(sl_ft_lookup(t, &k, 42));
+	}
+	for (i = 1; i < 1024; i += 37) {
+		struct sl_flow_key k = key(i, 17);
+
+		assert_non_null(sl_ft_lookup(t, &k, 42));
+	}
+	free(t);
+}
+
+static void
+test_expiry(void **state)
+{
+	struct sl_ft *t = ft_new(64);
+	struct sl_flow_key tcp = key(1, 6), fin = key(2, 6), udp = key(3, 17);
+	struct sl_ft_entry *x;
+	int ev;
+
+	(void)state;
+	sl_ft_insert(t, &tcp, h(&tcp), 0, &ev);
+	x = sl_ft_insert(t, &fin, h(&fin), 0, &ev);
+	x->flow.flags |= SL_FLOW_F_FIN_SEEN;
+	sl_ft_insert(t, &udp, h(&udp), 0, &ev);
+
+	/* nothing is older than the shortest timeout yet */
+	assert_int_equal(sl_ft_expire(t, &to, 10 * SEC, 100), 0);
+	assert_int_equal(t->count, 3);
+	/* the FIN flow goes after tcp-fin, though an older TCP flow stays */
+	assert_int_equal(sl_ft_expire(t, &to, 11 * SEC, 100), 1);
+	assert_null(sl_ft_lookup(t, &fin, h(&fin)));
+	assert_int_equal(t->count, 2);
+	/* UDP after 30 s */
+	assert_int_equal(sl_ft_expire(t, &to, 31 * SEC, 100), 1);
+	assert_null(sl_ft_lookup(t, &udp, h(&udp)));
+	/* a touched TCP flow lives on */
+	x = sl_ft_lookup(t, &tcp, h(&tcp));
+	sl_ft_touch(t, x, 200 * SEC);
+	assert_int_equal(sl_ft_expire(t, &to, 301 * SEC, 100), 0);
+	assert_false(sl_ft_expired(&to, x, 500 * SEC));
+	assert_true(sl_ft_expired(&to, x, 501 * SEC));
+	assert_int_equal(sl_ft_expire(t, &to, 501 * SEC, 100), 1);
+	assert_int_equal(t->count, 0);
+	free(t);
+}
+
+/* A sweep looks at no more than it is told. */
+static void
+test_expiry_bounded(void **state)
+{
+	struct sl_ft *t = ft_new(128);
+	uint32_t i;
+	int ev;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		struct sl_flow_key k = key(i, 17);
+
+		sl_ft_insert(t, &k, h(&k), 0, &ev);
+	}
+	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 32), 32);
+	assert_int_equal(t->count, 68);
+	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 1000), 68);
+	assert_int_equal(t->count, 0);
+	free(t);
+}
+
+/* When full, the least recently seen flow goes, and only it. */
+static void
+test_evict_oldest(void **state)
+{
+	struct sl_ft *t = ft_new(FT_TEST_CAP);
+	struct sl_flow_key k0 = key(0, 6), k1 = key(1, 6), kn = key(100000, 6);
+	uint32_t i, evicted = 0;
+	int ev;
+
+	(void)state;
+	for (i = 0; i < FT_TEST_CAP; i++) {
+		struct sl_flow_key k = key(i, 6);
+
+		sl_ft_insert(t, &k, h(&k), 1000 + i, &ev);
+		evicted += (uint32_t)ev;
+	}
+	assert_int_equal(evicted, 0);
+	assert_int_equal(t->count, FT_TEST_CAP);
+	/* flow 0 is seen again: flow 1 is now the oldest */
+	sl_ft_touch(t, sl_ft_lookup(t, &k0, h(&k0)), 5000);
+	sl_ft_insert(t, &kn, h(&kn), 6000, &ev);
+	assert_int_equal(ev, 1);
+	assert_int_equal(t->count, FT_TEST_CAP);
+	assert_null(sl_ft_lookup(t, &k1, h(&k1)));
+	assert_non_null(sl_ft_lookup(t, &k0, h(&k0)));
+	assert_non_null(sl_ft_lookup(t, &kn, h(&kn)));
+	/* and again: flow 2 next */
+	kn = key(100001, 6);
+	sl_ft_insert(t, &kn, h(&kn), 6001, &ev);
+	assert_int_equal(ev, 1);
+	k1 = key(2, 6);
+	assert_null(sl_ft_lookup(t, &k1, h(&k1)));
+	free(t);
+}
+
+/* A table of one, and counts through insert/remove cycles. */
+static void
+test_counts(void **state)
+{
+	struct sl_ft *t = ft_new(1);
+	struct sl_flow_key a = key(1, 6), b = key(2, 6);
+	uint32_t i;
+	int ev;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		sl_ft_insert(t, &a, h(&a), i, &ev);
+		assert_int_equal(ev, 0);
+		assert_int_equal(t->count, 1);
+		sl_ft_insert(t, &b, h(&b), i, &ev);
+		assert_int_equal(ev, 1);
+		assert_int_equal(t->count, 1);
+		assert_null(sl_ft_lookup(t, &a, h(&a)));
+		sl_ft_remove(t, sl_ft_lookup(t, &b, h(&b)));
+		assert_int_equal(t->count, 0);
+	}
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_insert_lookup),
+		cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_expiry_bounded),
+		cmocka_unit_test(test_evict_oldest),
+		cmocka_unit_test(test_counts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
