@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include <rte_acl.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -51,10 +52,38 @@ struct dp_snap {
 	int32_t *ht;                  /* index into svc, -1 when empty */
 	uint32_t max_backend_id;
 	struct sl_backend *backends;  /* max_backend_id entries, MACs filled in */
-	uint32_t n_acl;               /* copied; not matched yet (see README of this slice) */
+	uint32_t n_acl;
 	struct sl_acl_rule_cfg *acl;
 	uint8_t acl_default;
+	/* the firewall: rte_acl contexts per family (NULL: no rule of that
+	 * family), built off the fast path, read-only to workers; a match's
+	 * userdata is its position + 1 */
+	struct rte_acl_ctx *acl4, *acl6;
+	uint8_t acl_action[SL_MAX_ACL_RULES];  /* by position */
+	uint16_t acl_ctr[SL_MAX_ACL_RULES];    /* counter index by position */
 };
+
+/* What rte_acl classifies, network order (its rules are in host order). */
+struct dp_acl_key4 {
+	uint8_t proto;
+	uint8_t pad[3];
+	uint32_t src;
+	uint32_t dst;
+	uint16_t sport;
+	uint16_t dport;
+};
+
+struct dp_acl_key6 {
+	uint8_t proto;
+	uint8_t pad[3];
+	uint32_t src[4];
+	uint32_t dst[4];
+	uint16_t sport;
+	uint16_t dport;
+};
+
+/* the default policy's counters follow the rules' */
+#define DP_ACL_CTR_DEFAULT SL_MAX_ACL_RULES
 
 struct dp_port {
 	uint16_t port_id;
@@ -78,6 +107,7 @@ struct dp_worker {
 	struct sl_core_counters core;
 	struct sl_svc_counters svc[SL_MAX_SERVICES];
 	struct sl_backend_counters be[SL_MAX_BACKENDS];
+	struct sl_acl_counters acl[SL_MAX_ACL_RULES + 1]; /* by counter index */
 	/* worker only */
 	uint32_t cursor[SL_MAX_SERVICES];
 	uint16_t ntx[DP_MAX_PORTS];
@@ -105,7 +135,7 @@ struct dp_engine {
 	struct dp_snap *snap;         /* atomic; control: rw, workers: ro */
 	volatile int stop;            /* control: rw, workers: ro */
 	int launched;
-	int acl_warned;               /* the ACL warning was given */
+	uint32_t acl_ctr_prio[SL_MAX_ACL_RULES]; /* rule priority owning a counter, 0: free */
 	uint64_t tsc_mult;            /* ns = (tsc * tsc_mult) >> 32 */
 };
 
@@ -116,8 +146,9 @@ dp_now_ns(const struct dp_engine *e)
 }
 
 /* dp_snap.c */
-struct dp_snap *dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, char *err,
-			      size_t errlen);
+/* Build the engine's view; acl_ctr gives each rule's counter index. */
+struct dp_snap *dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o,
+			      const uint16_t *acl_ctr, char *err, size_t errlen);
 void dp_snap_free(struct dp_snap *s);
 const struct dp_svc *dp_snap_lookup(const struct dp_snap *s, const struct sl_svc_key *k);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_errno.h>
+
 #include <sluice/hash.h>
 
 #include "dp.h"
@@ -69,7 +71,144 @@ dp_snap_free(struct dp_snap *s)
 	free(s->ht);
 	free(s->backends);
 	free(s->acl);
+	rte_acl_free(s->acl4);
+	rte_acl_free(s->acl6);
 	free(s);
+}
+
+/* ---- the firewall, as rte_acl contexts ---------------------------------------- */
+
+enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_N };
+enum { F6_PROTO, F6_SRC0, F6_DST0 = F6_SRC0 + 4, F6_SPORT = F6_DST0 + 4, F6_DPORT, F6_N };
+RTE_ACL_RULE_DEF(dp_acl_rule4, F4_N);
+RTE_ACL_RULE_DEF(dp_acl_rule6, F6_N);
+
+static void
+field_def(struct rte_acl_field_def *f, uint8_t type, uint8_t size, uint8_t field, uint8_t input,
+	  uint32_t offset)
+{
+	f->type = type;
+	f->size = size;
+	f->field_index = field;
+	f->input_index = input;
+	f->offset = offset;
+}
+
+static uint32_t
+prefix_piece(uint8_t len, int i)
+{
+	int bits = (int)len - 32 * i;
+
+	return bits <= 0 ? 0 : bits >= 32 ? 32 : (uint32_t)bits;
+}
+
+/* A context for one family, or NULL (and 0) when no rule applies to it. */
+static int
+acl_ctx(struct dp_snap *d, uint8_t family, struct rte_acl_ctx **out, char *err, size_t errlen)
+{
+	static uint32_t seq; /* rte_acl_create returns an existing context of the same name */
+	struct rte_acl_field_def defs[F6_N];
+	struct rte_acl_param prm = {0};
+	struct rte_acl_config cfg = {0};
+	char name[RTE_ACL_NAMESIZE];
+	struct rte_acl_ctx *ctx;
+	int v6 = family == SL_AF_INET6, nf = v6 ? F6_N : F4_N, i, k;
+	uint32_t pos, n = 0;
+
+	*out = NULL;
+	for (pos = 0; pos < d->n_acl; pos++)
+		n += d->acl[pos].family == SL_AF_NONE || d->acl[pos].family == family;
+	if (!n)
+		return 0;
+	memset(defs, 0, sizeof(defs));
+	if (!v6) {
+		field_def(&defs[F4_PROTO], RTE_ACL_FIELD_TYPE_BITMASK, 1, F4_PROTO, 0,
+			  offsetof(struct dp_acl_key4, proto));
+		field_def(&defs[F4_SRC], RTE_ACL_FIELD_TYPE_MASK, 4, F4_SRC, 1,
+			  offsetof(struct dp_acl_key4, src));
+		field_def(&defs[F4_DST], RTE_ACL_FIELD_TYPE_MASK, 4, F4_DST, 2,
+			  offsetof(struct dp_acl_key4, dst));
+		field_def(&defs[F4_SPORT], RTE_ACL_FIELD_TYPE_RANGE, 2, F4_SPORT, 3,
+			  offsetof(struct dp_acl_key4, sport));
+		field_def(&defs[F4_DPORT], RTE_ACL_FIELD_TYPE_RANGE, 2, F4_DPORT, 3,
+			  offsetof(struct dp_acl_key4, dport));
+	} else {
+		field_def(&defs[F6_PROTO], RTE_ACL_FIELD_TYPE_BITMASK, 1, F6_PROTO, 0,
+			  offsetof(struct dp_acl_key6, proto));
+		for (i = 0; i < 4; i++) {
+			field_def(&defs[F6_SRC0 + i], RTE_ACL_FIELD_TYPE_MASK, 4, (uint8_t)(F6_SRC0 + i),
+				  (uint8_t)(1 + i), (uint32_t)(offsetof(struct dp_acl_key6, src) + 4 * i));
+			field_def(&defs[F6_DST0 + i], RTE_ACL_FIELD_TYPE_MASK, 4, (uint8_t)(F6_DST0 + i),
+				  (uint8_t)(5 + i), (uint32_t)(offsetof(struct dp_acl_key6, dst) + 4 * i));
+		}
+		field_def(&defs[F6_SPORT], RTE_ACL_FIELD_TYPE_RANGE, 2, F6_SPORT, 9,
+			  offsetof(struct dp_acl_key6, sport));
+		field_def(&defs[F6_DPORT], RTE_ACL_FIELD_TYPE_RANGE, 2, F6_DPORT, 9,
+			  offsetof(struct dp_acl_key6, dport));
+	}
+	snprintf(name, sizeof(name), "sl_acl%d_%u", v6 ? 6 : 4, ++seq);
+	prm.name = name;
+	prm.socket_id = SOCKET_ID_ANY;
+	prm.rule_size = (uint32_t)RTE_ACL_RULE_SZ(nf);
+	prm.max_rule_num = n;
+	ctx = rte_acl_create(&prm);
+	if (!ctx)
+		return fail(err, errlen, "dpdk engine: cannot create an ACL context: %s",
+			    rte_strerror(rte_errno));
+	for (pos = 0; pos < d->n_acl; pos++) {
+		const struct sl_acl_rule_cfg *r = &d->acl[pos];
+		union {
+			struct dp_acl_rule4 r4;
+			struct dp_acl_rule6 r6;
+		} u;
+		struct rte_acl_field *f;
+		int rc;
+
+		if (r->family != SL_AF_NONE && r->family != family)
+			continue;
+		memset(&u, 0, sizeof(u));
+		f = v6 ? u.r6.field : u.r4.field;
+		/* rte_acl: the highest priority wins; sluice: the lowest position */
+		u.r4.data.category_mask = 1;
+		u.r4.data.priority = (int32_t)(RTE_ACL_MAX_PRIORITY - pos);
+		u.r4.data.userdata = pos + 1;
+		f[0].value.u8 = r->proto;
+		f[0].mask_range.u8 = r->proto ? 0xff : 0;
+		if (!v6) {
+			f[F4_SRC].value.u32 = r->src.family ? rte_be_to_cpu_32(r->src.a.w[0]) : 0;
+			f[F4_SRC].mask_range.u32 = r->src.family ? r->src.len : 0;
+			f[F4_DST].value.u32 = r->dst.family ? rte_be_to_cpu_32(r->dst.a.w[0]) : 0;
+			f[F4_DST].mask_range.u32 = r->dst.family ? r->dst.len : 0;
+			k = F4_SPORT;
+		} else {
+			for (i = 0; i < 4; i++) {
+				f[F6_SRC0 + i].value.u32 = r->src.family ? rte_be_to_cpu_32(r->src.a.w[i]) : 0;
+				f[F6_SRC0 + i].mask_range.u32 = r->src.family ? prefix_piece(r->src.len, i) : 0;
+				f[F6_DST0 + i].value.u32 = r->dst.family ? rte_be_to_cpu_32(r->dst.a.w[i]) : 0;
+				f[F6_DST0 + i].mask_range.u32 = r->dst.family ? prefix_piece(r->dst.len, i) : 0;
+			}
+			k = F6_SPORT;
+		}
+		f[k].value.u16 = r->sport_lo;
+		f[k].mask_range.u16 = r->sport_hi;
+		f[k + 1].value.u16 = r->dport_lo;
+		f[k + 1].mask_range.u16 = r->dport_hi;
+		rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&u, 1);
+		if (rc) {
+			rte_acl_free(ctx);
+			return fail(err, errlen, "dpdk engine: cannot add ACL rule %u: %s", r->priority,
+				    strerror(-rc));
+		}
+	}
+	cfg.num_categories = 1;
+	cfg.num_fields = (uint32_t)nf;
+	memcpy(cfg.defs, defs, (size_t)nf * sizeof(defs[0]));
+	if (rte_acl_build(ctx, &cfg)) {
+		rte_acl_free(ctx);
+		return fail(err, errlen, "dpdk engine: cannot build the ACL (%u rules)", n);
+	}
+	*out = ctx;
+	return 0;
 }
 
 /* A table with room for `size` slots only (the struct's array is the
@@ -88,7 +227,8 @@ sec_to_ns(uint32_t s)
 }
 
 struct dp_snap *
-dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, char *err, size_t errlen)
+dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16_t *acl_ctr,
+	      char *err, size_t errlen)
 {
 	struct dp_snap *d = calloc(1, sizeof(*d));
 	uint32_t i, nb, slots;
@@ -179,14 +319,21 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, char *err, s
 			}
 	}
 
-	/* ACL rules: copied for the next slice, which matches them */
+	/* the firewall */
 	d->n_acl = s->n_acl;
 	d->acl_default = s->acl_default;
 	d->acl = calloc(s->n_acl ? s->n_acl : 1, sizeof(*d->acl));
-	if (!d->acl)
+	if (!d->acl || s->n_acl > SL_MAX_ACL_RULES)
 		goto oom;
 	if (s->n_acl)
 		memcpy(d->acl, s->acl, s->n_acl * sizeof(*d->acl));
+	for (i = 0; i < s->n_acl; i++) {
+		d->acl_action[i] = s->acl[i].action;
+		d->acl_ctr[i] = acl_ctr[i];
+	}
+	if (acl_ctx(d, SL_AF_INET, &d->acl4, err, errlen) < 0 ||
+	    acl_ctx(d, SL_AF_INET6, &d->acl6, err, errlen) < 0)
+		goto bad;
 	return d;
 oom:
 	fail(err, errlen, "dpdk engine: out of memory");

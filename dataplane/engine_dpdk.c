@@ -239,6 +239,44 @@ check_snapshot(const struct dp_engine *e, const struct sl_snapshot *s, char *err
 	return 0;
 }
 
+/* A counter index per rule priority, kept across snapshots. An index
+ * freed by this change is not given out again by it (workers may still
+ * count into it through the old snapshot); a new one starts from zero. */
+static void
+acl_counters(struct dp_engine *e, const struct sl_snapshot *s, uint16_t *ctr_of)
+{
+	uint8_t keep[SL_MAX_ACL_RULES] = {0}, freed[SL_MAX_ACL_RULES] = {0};
+	uint32_t i, k;
+	uint16_t w;
+
+	for (i = 0; i < s->n_acl; i++) {
+		for (k = 0; k < SL_MAX_ACL_RULES; k++)
+			if (e->acl_ctr_prio[k] == s->acl[i].priority)
+				break;
+		ctr_of[i] = (uint16_t)k;
+		if (k < SL_MAX_ACL_RULES)
+			keep[k] = 1;
+	}
+	for (k = 0; k < SL_MAX_ACL_RULES; k++) {
+		if (!keep[k] && e->acl_ctr_prio[k]) {
+			e->acl_ctr_prio[k] = 0;
+			freed[k] = 1;
+		}
+	}
+	for (i = 0; i < s->n_acl; i++) {
+		if (ctr_of[i] < SL_MAX_ACL_RULES)
+			continue;
+		for (k = 0; k < SL_MAX_ACL_RULES && (e->acl_ctr_prio[k] || freed[k]); k++)
+			;
+		if (k == SL_MAX_ACL_RULES)
+			k = 0; /* cannot happen: more indexes than rules */
+		e->acl_ctr_prio[k] = s->acl[i].priority;
+		ctr_of[i] = (uint16_t)k;
+		for (w = 0; w < e->n_workers; w++)
+			memset(&e->w[w]->acl[k], 0, sizeof(e->w[w]->acl[k]));
+	}
+}
+
 static int
 dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t errlen)
 {
@@ -254,16 +292,19 @@ dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t 
 			    "(it is %u): restart sluiced to change it", e->w[0]->ft->capacity);
 	if (check_snapshot(e, s, err, errlen) < 0)
 		return -1;
-	d = dp_snap_build(s, &e->opt, err, errlen);
+	{
+		uint16_t *ctr = calloc(SL_MAX_ACL_RULES, sizeof(*ctr));
+
+		if (!ctr || s->n_acl > SL_MAX_ACL_RULES) {
+			free(ctr);
+			return fail(err, errlen, "dpdk engine: out of memory");
+		}
+		acl_counters(e, s, ctr);
+		d = dp_snap_build(s, &e->opt, ctr, err, errlen);
+		free(ctr);
+	}
 	if (!d)
 		return -1;
-	if ((s->n_acl || s->acl_default != SL_ACL_ALLOW) && !e->acl_warned) {
-		/* not the fast path: one line when the firewall first appears */
-		fprintf(stderr, "sluiced: dpdk: warning: this engine does not enforce ACL rules "
-			"yet (%u rules, default %s): traffic to services is not filtered\n",
-			s->n_acl, s->acl_default == SL_ACL_ALLOW ? "allow" : "deny");
-		e->acl_warned = 1;
-	}
 	if (!e->w[0]->ft && flow_tables_alloc(e, cap, err, errlen) < 0) {
 		dp_snap_free(d);
 		return -1;
@@ -304,7 +345,21 @@ dpdk_stats(struct sl_engine *se, struct sl_stats *out)
 			out->backend[k].new_flows += w->be[k].new_flows;
 		}
 	}
-	/* ACL counters stay zero: this slice does not match ACL rules */
+	/* ACL counters by the active snapshot's positions (this thread is the
+	 * only one that replaces e->snap) */
+	if (e->snap) {
+		const struct dp_snap *d = e->snap;
+
+		for (k = 0; k <= d->n_acl && k <= SL_MAX_ACL_RULES; k++) {
+			uint16_t ctr = k < d->n_acl ? d->acl_ctr[k] : DP_ACL_CTR_DEFAULT;
+			struct sl_acl_counters *o = k < d->n_acl ? &out->acl[k] : &out->acl_default;
+
+			for (i = 0; i < e->n_workers; i++) {
+				o->pkts += e->w[i]->acl[ctr].pkts;
+				o->bytes += e->w[i]->acl[ctr].bytes;
+			}
+		}
+	}
 	return 0;
 }
 

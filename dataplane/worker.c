@@ -224,6 +224,38 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	tx_enqueue(w, port_idx, m);
 }
 
+/* The firewall's verdict, counted per rule. */
+static inline int
+acl_action(struct dp_worker *w, const struct dp_snap *s, const struct sl_pkt *p, uint32_t len)
+{
+	uint32_t res = 0, ctr = DP_ACL_CTR_DEFAULT;
+	int action = s->acl_default;
+
+	if (p->key.family == SL_AF_INET && s->acl4) {
+		struct dp_acl_key4 k = {.proto = p->key.proto, .src = p->key.src.w[0],
+					.dst = p->key.dst.w[0], .sport = p->key.sport_be,
+					.dport = p->key.dport_be};
+		const uint8_t *data = (const uint8_t *)&k;
+
+		rte_acl_classify(s->acl4, &data, &res, 1, 1);
+	} else if (p->key.family == SL_AF_INET6 && s->acl6) {
+		struct dp_acl_key6 k = {.proto = p->key.proto, .sport = p->key.sport_be,
+					.dport = p->key.dport_be};
+		const uint8_t *data = (const uint8_t *)&k;
+
+		memcpy(k.src, p->key.src.w, 16);
+		memcpy(k.dst, p->key.dst.w, 16);
+		rte_acl_classify(s->acl6, &data, &res, 1, 1);
+	}
+	if (res && res <= s->n_acl) {
+		action = s->acl_action[res - 1];
+		ctr = s->acl_ctr[res - 1];
+	}
+	w->acl[ctr].pkts++;
+	w->acl[ctr].bytes += len;
+	return action;
+}
+
 static void
 handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
        struct rte_mbuf *m, uint16_t port_idx, uint64_t now)
@@ -244,6 +276,11 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR)) ||
 	    !s) {
 		to_host(w, e, m);
+		return;
+	}
+	/* the firewall, for every IP packet */
+	if (acl_action(w, s, &p, m->pkt_len) == SL_ACL_DENY) {
+		drop(w, m, SL_DROP_ACL_DENY);
 		return;
 	}
 	memset(&sk, 0, sizeof(sk));

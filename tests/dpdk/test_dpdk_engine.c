@@ -317,6 +317,78 @@ test_drain_keeps_flows(void **state)
 	assert_int_equal(st.core[0].flow_rescheduled - resched, (uint64_t)mine);
 }
 
+/* The firewall: first match by priority, the default policy, counters per
+ * rule that stay with the rule across changes, IPv4 and IPv6. */
+static void
+test_acl(void **state)
+{
+	uint8_t f[PB_MAX_LEN];
+	size_t len;
+	uint64_t rx, deny;
+	int i;
+
+	(void)state;
+	cfg_reset();
+	exec("add service fw 198.51.100.20:80 proto tcp sched rr mode dsr");
+	exec("add backend fw 10.0.3.11:80");
+	exec("add service fw6 [2001:db8:100::20]:80 proto tcp sched rr mode dsr");
+	exec("add backend fw6 [fd00:3::11]:80");
+	exec("add acl 10 deny proto tcp src 203.0.113.0/24 dport 80");
+	exec("add acl 20 allow proto tcp dst 198.51.100.20/32 dport 80");
+	exec("add acl 30 allow proto tcp dst 2001:db8:100::/48 dport 70-90");
+	exec("set acl default deny");
+	apply();
+
+	/* allowed by rule 20 */
+	assert_int_equal(send_flow("192.0.2.1", "198.51.100.20", 6000, SL_TCP_SYN), be_id("10.0.3.11"));
+	/* denied by rule 10 (before rule 20), and by the default (port 81) */
+	read_stats();
+	rx = st.core[0].rx_pkts;
+	deny = st.core[0].drops[SL_DROP_ACL_DENY];
+	len = tcp4(f, "203.0.113.5", "198.51.100.20", 6001, 80, SL_TCP_SYN);
+	inject(f, len);
+	len = tcp4(f, "192.0.2.1", "198.51.100.20", 6002, 81, SL_TCP_SYN);
+	inject(f, len);
+	wait_rx(rx + 2);
+	assert_int_equal(st.core[0].drops[SL_DROP_ACL_DENY], deny + 2);
+	assert_int_equal(rte_ring_count(rout), 0);
+	/* IPv6: rule 30's range and prefix */
+	{
+		struct pkt_spec sp = {.family = 6, .src = "2001:db8::5", .dst = "2001:db8:100::20",
+				      .proto = 6, .sport = 6003, .dport = 80, .tcp_flags = SL_TCP_SYN};
+		struct rte_mbuf *m;
+
+		len = pkt_build(&sp, f, sizeof(f), NULL);
+		inject(f, len);
+		m = recv_one();
+		rte_pktmbuf_free(m);
+	}
+	read_stats();
+	assert_int_equal(st.acl[0].pkts, 1);   /* rule 10 */
+	assert_int_equal(st.acl[1].pkts, 1);   /* rule 20 */
+	assert_int_equal(st.acl[2].pkts, 1);   /* rule 30 */
+	assert_true(st.acl_default.pkts >= 1);
+
+	/* without rule 10 the prefix gets in; rule 20 keeps its count */
+	exec("del acl 10");
+	apply();
+	for (i = 0; i < 3; i++)
+		assert_int_equal(send_flow("203.0.113.5", "198.51.100.20", (uint16_t)(6100 + i),
+					   SL_TCP_SYN), be_id("10.0.3.11"));
+	read_stats();
+	assert_int_equal(st.acl[0].pkts, 4);   /* rule 20, now first: 1 + 3 */
+	assert_int_equal(st.acl[1].pkts, 1);   /* rule 30 */
+	/* a new rule's counters start at zero */
+	exec("add acl 5 allow proto udp");
+	apply();
+	read_stats();
+	assert_int_equal(st.acl[0].pkts, 0);
+	cfg_reset();
+	exec("add service fw 198.51.100.20:80 proto tcp sched rr mode dsr");
+	exec("add backend fw 10.0.3.11:80");
+	apply();
+}
+
 static void
 test_malformed_counted(void **state)
 {
@@ -634,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_tunnel_gue_bytes),
 		cmocka_unit_test(test_nat_forward_bytes),
 		cmocka_unit_test(test_flows_listing),
+		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};
 
 	if (!can_run())
