@@ -90,6 +90,15 @@ struct {
 	__type(value, struct sl_xdp_nat);
 } sl_nat SEC(".maps");
 
+/* The MAC of each interface the engine runs on, by ifindex: the source
+ * MAC toward a backend whose next hop the control plane resolved. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct sl_xdp_ifmac);
+} sl_ifmac SEC(".maps");
+
 /* Round-robin cursors, per CPU and service. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -263,6 +272,27 @@ next_hop(struct xdp_md *ctx, uint8_t family, const struct sl_addr *dst, uint8_t 
 	__builtin_memcpy(dmac, fib.dmac, 6);
 	__builtin_memcpy(smac, fib.smac, 6);
 	return (int)fib.ifindex;
+}
+
+/* Next hop toward a backend: what the control plane resolved when it did,
+ * on an interface of ours; the kernel's FIB otherwise. */
+static __always_inline int
+backend_hop(struct xdp_md *ctx, const struct sl_backend *be, uint8_t *dmac, uint8_t *smac,
+	    int *reason)
+{
+	__u32 ifindex = be->ifindex;
+
+	if (ifindex && (be->mac[0] | be->mac[1] | be->mac[2] | be->mac[3] | be->mac[4] |
+			be->mac[5])) {
+		struct sl_xdp_ifmac *im = bpf_map_lookup_elem(&sl_ifmac, &ifindex);
+
+		if (im) {
+			__builtin_memcpy(dmac, be->mac, 6);
+			__builtin_memcpy(smac, im->mac, 6);
+			return (int)ifindex;
+		}
+	}
+	return next_hop(ctx, be->family, &be->addr, dmac, smac, reason);
 }
 
 static __always_inline int
@@ -511,7 +541,7 @@ int sluice_xdp(struct xdp_md *ctx)
 
 		if ((void *)(eth + 1) > data_end)
 			return drop(c, SL_DROP_ETH_TRUNC);
-		ifindex = next_hop(ctx, be->family, &be->addr, eth->dst, eth->src, &reason);
+		ifindex = backend_hop(ctx, be, eth->dst, eth->src, &reason);
 		if (!ifindex)
 			return drop(c, reason);
 		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
@@ -532,7 +562,7 @@ int sluice_xdp(struct xdp_md *ctx)
 		e.src = be->family == SL_AF_INET ? g->tun_src4 : g->tun_src6;
 		e.gue_port_be = svc->gue_port_be;
 		e.sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&p.key, 0) & 0x3fff)));
-		ifindex = next_hop(ctx, be->family, &be->addr, e.dst_mac, e.src_mac, &reason);
+		ifindex = backend_hop(ctx, be, e.dst_mac, e.src_mac, &reason);
 		if (!ifindex)
 			return drop(c, reason);
 		room = sl_encap_len(e.tunnel, e.family);
@@ -603,7 +633,7 @@ int sluice_xdp(struct xdp_md *ctx)
 		eth = data;
 		if ((void *)(eth + 1) > data_end)
 			return drop(c, SL_DROP_ETH_TRUNC);
-		ifindex = next_hop(ctx, be->family, &be->addr, eth->dst, eth->src, &reason);
+		ifindex = backend_hop(ctx, be, eth->dst, eth->src, &reason);
 		if (!ifindex)
 			return drop(c, reason);
 		bpf_map_update_elem(&sl_nat, &rk, &rev, BPF_ANY);

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -170,6 +172,22 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		unlink(path); /* left by a sluiced that was killed */
 		if (bpf_map__pin(m, path))
 			return err_set(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+	}
+	/* our interfaces' MACs, for next hops the control plane resolved */
+	for (i = 0; i < x->n_if; i++) {
+		struct sl_xdp_ifmac im = {0};
+		struct ifreq ifr;
+		int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		__u32 k = (__u32)x->ifindex[i];
+
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.ifr_name, x->ifname[i]);
+		if (s >= 0 && ioctl(s, SIOCGIFHWADDR, &ifr) == 0) {
+			memcpy(im.mac, ifr.ifr_hwaddr.sa_data, 6);
+			bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_ifmac), &k, &im, BPF_ANY);
+		}
+		if (s >= 0)
+			close(s);
 	}
 	fd = bpf_map__fd(x->skel->maps.sl_active);
 	if (bpf_map_update_elem(fd, &zero, &zero, BPF_ANY))

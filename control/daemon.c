@@ -23,6 +23,7 @@
 #include "health.h"
 #include "log.h"
 #include "loop.h"
+#include "neigh.h"
 
 extern const char sl_default_conf[];
 extern const size_t sl_default_conf_len;
@@ -40,6 +41,7 @@ struct sl_daemon {
 	struct sl_hc *hc;
 	struct sl_ctl *ctl;
 	struct sl_ev sig;
+	struct sl_timer neigh;    /* re-resolves backends' next hops */
 	/* counters of reused ids start from their value at reuse */
 	uint32_t seen_svc[SL_MAX_SERVICES], seen_be[SL_MAX_BACKENDS];
 	struct sl_svc_counters base_svc[SL_MAX_SERVICES];
@@ -142,6 +144,8 @@ commit(struct sl_daemon *d, struct sl_config *next, char *err, size_t errlen)
 		free(saved);
 		return -1;
 	}
+	/* next hops from the kernel's tables: engines need not ask per packet */
+	sl_neigh_fill(snap);
 	if (d->engine->ops->apply(d->engine, snap, err, errlen) < 0) {
 		d->applies_failed++;
 		sl_snapshot_free(snap);
@@ -829,6 +833,43 @@ ctl_exec(void *arg, const char *line, size_t len, struct sbuf *reply)
 	sl_daemon_exec(arg, line, len, reply);
 }
 
+/* Next hops change (a backend's MAC is learnt, moves, expires): look
+ * every few seconds, and hand the engine a new snapshot when one did. */
+#define NEIGH_REFRESH_MS 2000
+
+static void
+on_neigh(struct sl_timer *t)
+{
+	struct sl_daemon *d = (struct sl_daemon *)((char *)t - offsetof(struct sl_daemon, neigh));
+	int changed = 0;
+	uint32_t i;
+
+	for (i = 0; d->snap && i < d->snap->max_backend_id && !changed; i++) {
+		const struct sl_backend *b = &d->snap->backends[i];
+		uint8_t mac[6] = {0};
+		uint32_t ifindex = 0;
+
+		if (!b->family)
+			continue;
+		if (sl_neigh_lookup(&b->addr, b->family, mac, &ifindex) < 0) {
+			memset(mac, 0, sizeof(mac));
+			ifindex = 0;
+		}
+		changed = memcmp(mac, b->mac, 6) || ifindex != b->ifindex;
+	}
+	if (changed) {
+		struct sl_config next;
+		char err[256];
+
+		if (sl_config_copy(&next, &d->cfg) == 0) {
+			if (commit(d, &next, err, sizeof(err)) < 0)
+				sl_log(LOG_ERR, "next hops changed, not applied: %s", err);
+			sl_config_free(&next);
+		}
+	}
+	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_REFRESH_MS);
+}
+
 /* ---- signals and lifecycle -------------------------------------------------------------- */
 
 static void
@@ -920,6 +961,8 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 		err_set(err, errlen, "control socket: %s", msg);
 		goto fail;
 	}
+	d->neigh.on = on_neigh;
+	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_REFRESH_MS);
 	sl_log(LOG_NOTICE, "started: engine %s, %u services, %u backends, control socket %s%s%s",
 	       engine->ops->name, d->cfg.n_services, sl_config_n_backends(&d->cfg),
 	       o->socket_path ? o->socket_path : "(none)", o->remote ? ", remote " : "",
@@ -943,6 +986,8 @@ sl_daemon_free(struct sl_daemon *d)
 	if (!d)
 		return;
 	notify(d, "STOPPING=1");
+	if (d->loop)
+		sl_timer_cancel(d->loop, &d->neigh);
 	sl_ctl_free(d->ctl);
 	sl_hc_free(d->hc);
 	if (d->sig.fd >= 0) {

@@ -27,6 +27,7 @@
 #include "bench_wrap.skel.h"
 #include "config.h"
 #include "engine.h"
+#include "neigh.h"
 #include "pktbuild.h"
 #include "xdp_engine.h"
 
@@ -110,6 +111,8 @@ apply(struct sl_engine *e, struct sl_ids *ids, struct sl_snapshot **prev, const 
 		EXEC("set acl default deny");
 	}
 	s = sl_snapshot_build(&c, *prev, ids, gen, err, sizeof(err));
+	if (s && getenv("XDP_BENCH_FIB") == NULL)
+		sl_neigh_fill(s); /* as sluiced does: next hops resolved, not asked per packet */
 	if (!s || e->ops->apply(e, s, err, sizeof(err))) {
 		fprintf(stderr, "xdp_bench: apply: %s\n", err);
 		exit(1);

@@ -77,9 +77,9 @@ struct sl_backend {
 	uint16_t port_be;
 	uint8_t family;
 	uint8_t flags;        /* SL_BE_F_* */
-	uint8_t mac[6];       /* resolved next hop (dsr, and nat/tunnel on L2) */
+	uint8_t mac[6];       /* next hop's MAC, 0: not resolved (the engine asks) */
 	uint16_t svc_id;
-	uint32_t pad;
+	uint32_t ifindex;     /* interface the next hop is behind, 0: not resolved */
 };
 SL_STATIC_ASSERT(sizeof(struct sl_backend) == 32, "backend value is 32 bytes");
 

@@ -90,6 +90,12 @@ struct sl_xdp_nat {
 };
 SL_STATIC_ASSERT(sizeof(struct sl_xdp_nat) == 48, "xdp nat entry layout");
 
+/* sl_ifmac value: an interface's MAC. */
+struct sl_xdp_ifmac {
+	uint8_t mac[6];
+	uint16_t pad;
+};
+
 /* Index of a backend in sl_backends, and of a table in sl_sched. */
 #define SL_XDP_BE_IDX(slot, id)   ((slot) * SL_MAX_BACKENDS + (id))
 #define SL_XDP_TBL_IDX(slot, svc) ((slot) * SL_MAX_SERVICES + (svc))

@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "neigh.h"
 #include "fixtures.h"
 #include "xdp_engine.h"
 
@@ -56,6 +57,8 @@ sh(const char *cmd)
 		exit(1);
 	}
 }
+
+static int resolve_hops; /* as sluiced: next hops in the snapshot */
 
 static void
 configure(const char *mode_opts)
@@ -83,6 +86,8 @@ configure(const char *mode_opts)
 	}
 	s = sl_snapshot_build(&c, snap, &ids, ++gen, err, sizeof(err));
 	assert_non_null(s);
+	if (resolve_hops)
+		assert_int_equal(sl_neigh_fill(s), 4); /* every backend */
 	if (eng->ops->apply(eng, s, err, sizeof(err))) {
 		fprintf(stderr, "apply: %s\n", err);
 		fail();
@@ -308,9 +313,20 @@ test_corpus(void **state)
 			dropped++;
 		}
 	}
-	print_message("%zu forwarded byte for byte as the shared rewrites, %zu passed to the "
-		      "kernel untouched, %zu malformed dropped\n", forwarded, passed, dropped);
+	print_message("%s: %zu forwarded byte for byte as the shared rewrites, %zu passed to "
+		      "the kernel untouched, %zu malformed dropped\n",
+		      resolve_hops ? "next hops resolved by the control plane" :
+		      "next hops from the FIB per packet", forwarded, passed, dropped);
 	assert_true(forwarded >= 40);
+}
+
+/* The same, with next hops resolved into the snapshot (sluiced's way). */
+static void
+test_corpus_resolved(void **state)
+{
+	resolve_hops = 1;
+	test_corpus(state);
+	resolve_hops = 0;
 }
 
 int
@@ -318,6 +334,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_corpus_resolved),
 	};
 
 	return cmocka_run_group_tests_name("xdp-engine", tests, setup, teardown);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * neigh.h - the next hop toward a backend, from the kernel's routing and
+ * neighbour tables (rtnetlink): its MAC and the interface it is behind.
+ * The daemon writes them into each snapshot's backends, so that an engine
+ * need not ask per packet. Blocking netlink calls, off the packet path;
+ * not thread safe (one socket).
+ */
+#ifndef SLUICE_NEIGH_H
+#define SLUICE_NEIGH_H
+
+#include <sluice/maps-t.h>
+
+/* 0 and mac/ifindex set, or -1 when the route or the neighbour is not
+ * known (yet: the health checks' traffic makes the kernel resolve it). */
+int sl_neigh_lookup(const struct sl_addr *a, uint8_t family, uint8_t mac[6], uint32_t *ifindex);
+
+/* Fill mac and ifindex of every backend of a snapshot that has a route
+ * and a resolved neighbour; leave the others zero. Returns how many were
+ * resolved. */
+struct sl_snapshot;
+unsigned int sl_neigh_fill(struct sl_snapshot *s);
+
+#endif
