@@ -31,6 +31,7 @@ struct sl_daemon_opts {
 	const char *remote;        /* ADDR:PORT for mTLS control, NULL: off */
 	const char *remote_cert, *remote_key, *remote_ca;
 	int notify;                /* tell systemd (sd_notify) */
+	const char *metrics_listen; /* ADDR:PORT for GET /metrics, NULL: off */
 };
 
 struct sl_daemon;
@@ -45,6 +46,9 @@ void sl_daemon_free(struct sl_daemon *d);
 
 /* Execute one command line; the reply (lines ending in '\n') goes to out. */
 void sl_daemon_exec(struct sl_daemon *d, const char *line, size_t len, struct sbuf *out);
+/* The Prometheus text exposition of the counters and states. */
+void sl_daemon_metrics(struct sl_daemon *d, struct sbuf *out);
+
 /* Reload the config file as one change. 0, or -1 with err set. */
 int sl_daemon_reload(struct sl_daemon *d, char *err, size_t errlen);
 

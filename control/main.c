@@ -72,6 +72,8 @@ usage(FILE *f, const struct sl_engine_factory *engines, size_t n)
 "      --remote-cert FILE   Server certificate chain (PEM).\n"
 "      --remote-key FILE    Its private key (PEM).\n"
 "      --remote-ca FILE     CA whose certificates clients must present.\n"
+"      --metrics ADDR:PORT  Serve GET /metrics (Prometheus text format) there;\n"
+"                           off by default.\n"
 "      --log TO             stderr, syslog or both (default both).\n"
 "      --notify             Tell systemd when ready, reloading, stopping\n"
 "                           (Type=notify; on by default when NOTIFY_SOCKET is set).\n"
@@ -168,7 +170,7 @@ int
 sl_main(int argc, char **argv, const struct sl_engine_factory *engines, size_t n_engines)
 {
 	enum { O_PRINT = 256, O_HELPCMD, O_XDPMODE, O_SOCKMODE, O_SOCKGROUP, O_IDLE, O_MAXCLI,
-	       O_CERTDIR, O_REMOTE, O_RCERT, O_RKEY, O_RCA, O_LOG, O_NOTIFY };
+	       O_CERTDIR, O_REMOTE, O_RCERT, O_RKEY, O_RCA, O_LOG, O_NOTIFY, O_METRICS };
 	static const struct option opts[] = {
 		{"dataplane", required_argument, NULL, 'd'},
 		{"iface", required_argument, NULL, 'i'},
@@ -186,6 +188,7 @@ sl_main(int argc, char **argv, const struct sl_engine_factory *engines, size_t n
 		{"remote-ca", required_argument, NULL, O_RCA},
 		{"log", required_argument, NULL, O_LOG},
 		{"notify", no_argument, NULL, O_NOTIFY},
+		{"metrics", required_argument, NULL, O_METRICS},
 		{"check", no_argument, NULL, 'k'},
 		{"print-default", no_argument, NULL, O_PRINT},
 		{"help-commands", no_argument, NULL, O_HELPCMD},
@@ -281,6 +284,7 @@ sl_main(int argc, char **argv, const struct sl_engine_factory *engines, size_t n
 			}
 			break;
 		case O_NOTIFY: o.notify = 1; break;
+		case O_METRICS: o.metrics_listen = optarg; break;
 		case 'k': do_check = 1; break;
 		case O_PRINT:
 			fwrite(sl_default_conf, 1, sl_default_conf_len, stdout);

@@ -6,6 +6,7 @@ command can be wrong (the reply names why, and neither the configuration
 nor the engine changes), reloads, save/load, and the socket's edges."""
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -403,6 +404,64 @@ def test_systemd_notify():
     s.close()
 
 
+def scrape(url):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.headers.get('Content-Type'), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, None, ''
+
+
+def parse_metrics(text):
+    """name{labels} -> value, for the samples (comments skipped)."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith('#'):
+            k, v = line.rsplit(' ', 1)
+            out[k] = float(v)
+    return out
+
+
+def test_metrics_endpoint():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    d = Daemon(BASE, extra=['--metrics', '127.0.0.1:%d' % port])
+    try:
+        url = 'http://127.0.0.1:%d' % port
+        status, ctype, text = scrape(url + '/metrics')
+        assert status == 200 and ctype.startswith('text/plain; version=0.0.4'), (status, ctype)
+        if shutil.which('promtool'):
+            p = subprocess.run(['promtool', 'check', 'metrics'], input=text, capture_output=True,
+                               text=True)
+            assert p.returncode == 0, p.stdout + p.stderr
+        m = parse_metrics(text)
+        assert m['sluice_config_generation'] == 1
+        assert m['sluice_backend_weight{service="dns",backend="[2001:db8::1]:53"}'] == 2
+        assert m['sluice_backend_up{service="www",backend="10.0.1.11:80"}'] == 1
+        assert m['sluice_backend_state{service="www",backend="10.0.1.11:80",state="ready"}'] == 1
+        assert m['sluice_acl_packets_total{rule="default",action="deny"}'] == 0
+        assert 'sluice_drops_total{core="1",reason="acl_deny"}' in m
+        # a change shows in the next scrape
+        assert d.cmd('set backend www/10.0.1.11:80 state drain weight 7') == ''
+        m = parse_metrics(scrape(url + '/metrics')[2])
+        assert m['sluice_config_generation'] == 2 and m['sluice_config_changes_total'] == 1
+        assert m['sluice_backend_weight{service="www",backend="10.0.1.11:80"}'] == 7
+        assert m['sluice_backend_state{service="www",backend="10.0.1.11:80",state="drain"}'] == 1
+        assert scrape(url + '/other')[0] == 404
+        # the control socket still answers while scrapes come and go
+        assert 'www' in d.cmd('show services')
+    finally:
+        d.stop()
+    p = subprocess.run([SLUICED, '--dataplane', 'record', '-c', 'builtin', '-s', 'none',
+                        '--log', 'stderr', '--metrics', 'nowhere', '--', '/tmp/x'],
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and "bad metrics address 'nowhere'" in p.stderr, p.stderr
+
+
 def test_sluiced_usage():
     p = subprocess.run([SLUICED, '--help'], capture_output=True, text=True)
     assert p.returncode == 0 and '--dataplane' in p.stdout and 'record' in p.stdout
@@ -421,4 +480,4 @@ if __name__ == '__main__':
                test_refusals_change_nothing, test_engine_refusal_changes_nothing,
                test_save_load_round_trip, test_reload_whole_or_nothing, test_protocol_edges,
                test_idle_timeout_and_max_clients, test_socket_security, test_sluicectl,
-               test_systemd_notify, test_sluiced_usage])
+               test_systemd_notify, test_metrics_endpoint, test_sluiced_usage])

@@ -132,6 +132,7 @@ class Sluiced:
         self.log = open(os.path.join(TMP, 'sluiced.log'), 'ab')
         self.p = subprocess.Popen(['ip', 'netns', 'exec', NS['lb'], SLUICED, '--dataplane', 'xdp',
                                    '--iface', 'lb0,lb1,lb2', '-c', path, '-s', self.sock,
+                                   '--metrics', '127.0.0.1:9464',
                                    '--log', 'stderr'], stdout=self.log, stderr=self.log)
         wait_for(self.up, 20, 'sluiced to listen')
 
@@ -214,6 +215,21 @@ def test_xdp_end_to_end():
         assert sv['new_flows'] == 100 and sv['packets'] > 0, sv
         flows = d.json('show flows www')['flows']
         assert flows and flows[0]['vip'] == VIP + ':80', flows[:2]
+        # the same counters, scraped from /metrics by a real client
+        text = sh('curl', '-s', 'http://127.0.0.1:9464/metrics', ns='lb').stdout
+        m = {}
+        for line in text.splitlines():
+            if line and not line.startswith('#'):
+                k, v = line.rsplit(' ', 1)
+                m[k] = float(v)
+        assert m['sluice_service_new_flows_total{service="www"}'] == sv['new_flows'], m
+        for b, n in (('10.210.1.2:80', seen['b1']), ('10.210.2.2:80', seen['b2'])):
+            assert m['sluice_backend_new_flows_total{service="www",backend="%s"}' % b] == n
+        assert sum(v for k, v in m.items() if k.startswith('sluice_flows_new_total')) >= 100
+        if shutil.which('promtool'):
+            r = subprocess.run(['promtool', 'check', 'metrics'], input=text, capture_output=True,
+                               text=True)
+            assert r.returncode == 0, r.stdout + r.stderr
 
         # drain: no new connection reaches the drained backend
         assert d.cmd('set backend www/10.210.1.2:80 state drain') == ''
