@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "neigh.h"
+#include "sinks.h"
 
 extern const char sl_default_conf[];
 extern const size_t sl_default_conf_len;
@@ -44,6 +45,8 @@ struct sl_daemon {
 	struct sl_http_metrics *http;
 	struct sl_ev sig;
 	struct sl_timer neigh;    /* re-resolves backends' next hops */
+	struct sl_sinks *sinks;   /* monitoring sinks (a thread of their own) */
+	struct sl_timer push;     /* renders metrics for the sinks that are due */
 	/* counters of reused ids start from their value at reuse */
 	uint32_t seen_svc[SL_MAX_SERVICES], seen_be[SL_MAX_BACKENDS];
 	struct sl_svc_counters base_svc[SL_MAX_SERVICES];
@@ -190,6 +193,8 @@ commit(struct sl_daemon *d, struct sl_config *next, char *err, size_t errlen)
 			}
 		}
 	}
+	if (d->sinks && sl_sinks_sync(d->sinks, &d->cfg) < 0)
+		sl_log(LOG_ERR, "sinks: out of memory; sinks not updated");
 	if (d->hc) {
 		if (sl_hc_sync(d->hc, &d->cfg) < 0)
 			sl_log(LOG_ERR, "health checks: out of memory; checks not updated");
@@ -695,27 +700,52 @@ show_health(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
 static void
 show_sinks(struct sl_daemon *d, int json, struct sbuf *o)
 {
+	struct sl_sink_status st[SL_MAX_SINKS];
+	int n = d->sinks ? sl_sinks_status(d->sinks, st, SL_MAX_SINKS) : 0, k;
+	uint64_t now = sl_now_ms();
 	uint32_t i;
 
 	if (json)
 		sb_printf(o, "{\"sinks\":[");
 	else
-		sb_printf(o, "%-16s %-12s %-10s %s\n", "NAME", "TYPE", "INTERVAL", "TARGET");
+		sb_printf(o, "%-16s %-12s %-8s %8s %8s %8s %7s %10s %s\n", "NAME", "TYPE", "INTERVAL",
+			  "SENT", "FAILED", "DROPPED", "BACKLOG", "LAST_OK_S", "TARGET / LAST ERROR");
 	for (i = 0; i < d->cfg.n_sinks; i++) {
 		const struct sl_sink_cfg *s = &d->cfg.sinks[i];
+		struct sl_sink_status z, *x = &z;
 		char iv[16];
 
+		memset(&z, 0, sizeof(z));
+		for (k = 0; k < n; k++)
+			if (!strcmp(st[k].name, s->name))
+				x = &st[k];
 		sl_duration_format(s->interval_ms, iv, sizeof(iv));
 		if (json) {
 			sb_printf(o, "%s{\"name\":", i ? "," : "");
 			sb_json_str(o, s->name);
-			sb_printf(o, ",\"type\":\"%s\",\"interval_ms\":%u,\"target\":", sl_sink_type_name(s->type),
-				  s->interval_ms);
+			sb_printf(o, ",\"type\":\"%s\",\"interval_ms\":%u,\"target\":",
+				  sl_sink_type_name(s->type), s->interval_ms);
 			sb_json_str(o, s->target);
+			sb_printf(o, ",\"sent\":%llu,\"failed\":%llu,\"dropped\":%llu,\"backlog\":%u,"
+				  "\"last_success_ms_ago\":%lld,\"last_error_ms_ago\":%lld,\"last_error\":",
+				  (unsigned long long)x->sent, (unsigned long long)x->failed,
+				  (unsigned long long)x->dropped, x->backlog,
+				  x->last_success_ms ? (long long)(now - x->last_success_ms) : -1LL,
+				  x->last_error_ms ? (long long)(now - x->last_error_ms) : -1LL);
+			sb_json_str(o, x->last_error);
 			sb_printf(o, "}");
 		} else {
-			sb_printf(o, "%-16s %-12s %-10s %s\n", s->name, sl_sink_type_name(s->type), iv,
-				  s->target);
+			char ok[24];
+
+			if (x->last_success_ms)
+				snprintf(ok, sizeof(ok), "%llu",
+					 (unsigned long long)((now - x->last_success_ms) / 1000));
+			else
+				snprintf(ok, sizeof(ok), "never");
+			sb_printf(o, "%-16s %-12s %-8s %8llu %8llu %8llu %7u %10s %s%s%s\n", s->name,
+				  sl_sink_type_name(s->type), iv, (unsigned long long)x->sent,
+				  (unsigned long long)x->failed, (unsigned long long)x->dropped, x->backlog,
+				  ok, s->target, x->last_error[0] ? " / " : "", x->last_error);
 		}
 	}
 	if (json)
@@ -1014,6 +1044,31 @@ on_neigh(struct sl_timer *t)
 	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_REFRESH_MS);
 }
 
+static void metrics(void *arg, struct sbuf *o);
+
+/* Render once for every sink that is due, hand each its copy. */
+static void
+on_push(struct sl_timer *t)
+{
+	struct sl_daemon *d = (struct sl_daemon *)((char *)t - offsetof(struct sl_daemon, push));
+	char names[SL_MAX_SINKS][SL_NAME_MAX];
+	uint64_t now = sl_now_ms();
+	int n = sl_sinks_due(d->sinks, now, names, SL_MAX_SINKS), i;
+	int64_t next;
+
+	if (n) {
+		struct sbuf b = {0};
+
+		metrics(d, &b);
+		if (!b.oom)
+			for (i = 0; i < n; i++)
+				sl_sinks_push(d->sinks, names[i], b.s ? b.s : "", b.len);
+		sb_free(&b);
+	}
+	next = sl_sinks_next_ms(d->sinks, now);
+	sl_timer_at(d->loop, &d->push, now + (uint64_t)(next < 0 || next > 1000 ? 1000 : next));
+}
+
 /* ---- signals and lifecycle -------------------------------------------------------------- */
 
 static void
@@ -1070,6 +1125,16 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 	}
 	if (o->cert_dir && !realpath(o->cert_dir, d->cert_dir_real))
 		d->cert_dir_real[0] = 0;
+	{
+		char host[64] = "sluice";
+
+		gethostname(host, sizeof(host) - 1);
+		d->sinks = sl_sinks_new(host);
+		if (!d->sinks) {
+			err_set(err, errlen, "cannot start the sinks' thread");
+			goto fail;
+		}
+	}
 	d->hc = sl_hc_new(d->loop, on_health, d);
 	if (!d->hc) {
 		err_set(err, errlen, "cannot start health checks");
@@ -1114,6 +1179,8 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 	}
 	d->neigh.on = on_neigh;
 	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_REFRESH_MS);
+	d->push.on = on_push;
+	sl_timer_at(d->loop, &d->push, sl_now_ms() + 100);
 	sl_log(LOG_NOTICE, "started: engine %s, %u services, %u backends, control socket %s%s%s",
 	       engine->ops->name, d->cfg.n_services, sl_config_n_backends(&d->cfg),
 	       o->socket_path ? o->socket_path : "(none)", o->remote ? ", remote " : "",
@@ -1137,8 +1204,11 @@ sl_daemon_free(struct sl_daemon *d)
 	if (!d)
 		return;
 	notify(d, "STOPPING=1");
-	if (d->loop)
+	if (d->loop) {
 		sl_timer_cancel(d->loop, &d->neigh);
+		sl_timer_cancel(d->loop, &d->push);
+	}
+	sl_sinks_free(d->sinks);
 	sl_http_metrics_free(d->http);
 	sl_ctl_free(d->ctl);
 	sl_hc_free(d->hc);

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Counters pushed to monitoring sinks: a real Prometheus Pushgateway
+(prometheus-pushgateway) started here, and local listeners standing in
+for a SumoLogic HTTP source (content type, gzip, category, every line in
+its format), StatsD (UDP) and Graphite plaintext (TCP). A sink that goes
+away is retried with backoff, its backlog stays bounded with the oldest
+payloads dropped and counted, and it recovers without a restart."""
+import gzip
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import socketserver
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+from harness import Daemon, run_tests, skip, wait_for
+
+BASE = """\
+add service www 198.51.100.10:80 proto tcp sched rr mode nat
+add backend www 10.0.1.11:80 weight 3
+add backend www 10.0.1.12:80
+"""
+HOST = socket.gethostname()
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(('127.0.0.1', 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Gateway:
+    def __init__(self, port):
+        self.port = port
+        self.p = subprocess.Popen(['prometheus-pushgateway',
+                                   '--web.listen-address=127.0.0.1:%d' % port],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self.up, 20, 'the pushgateway')
+
+    def up(self):
+        try:
+            urllib.request.urlopen('http://127.0.0.1:%d/metrics' % self.port, timeout=2).read()
+            return True
+        except OSError:
+            return False
+
+    def series(self):
+        text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % self.port,
+                                      timeout=5).read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line.startswith('sluice_'):
+                k, v = line.rsplit(' ', 1)
+                out[k] = float(v)
+        return out
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(10)
+
+
+def sink_status(d, name):
+    return [s for s in d.json('show sinks')['sinks'] if s['name'] == name][0]
+
+
+def test_pushgateway():
+    if not shutil.which('prometheus-pushgateway'):
+        skip('prometheus-pushgateway is not installed (deploy/install-deps.sh installs it)')
+    port = free_port()
+    gw = Gateway(port)
+    d = Daemon(BASE + 'add sink pg pushgateway http://127.0.0.1:%d interval 1s\n' % port)
+    try:
+        lbl = '{instance="%s",job="sluice"}' % HOST
+        wait_for(lambda: 'sluice_config_generation' + lbl in gw.series(), 10, 'the first push')
+        assert d.cmd('set backend www/10.0.1.12:80 weight 7') == ''
+        key = ('sluice_backend_weight{backend="10.0.1.12:80",instance="%s",job="sluice",'
+               'service="www"}' % HOST)
+        wait_for(lambda: gw.series().get(key) == 7, 10, 'the change to reach the gateway')
+        g = gw.series()
+        st = d.json('show stats')
+        assert g['sluice_config_generation' + lbl] == st['generation'], (g, st['generation'])
+        assert g['sluice_config_changes_total' + lbl] == st['control']['mutations']
+        # the gateway goes away: failures counted, backlog bounded, oldest dropped
+        gw.stop()
+        wait_for(lambda: sink_status(d, 'pg')['dropped'] > 0, 40, 'payloads to be dropped')
+        s = sink_status(d, 'pg')
+        print('     gateway down: %d failed, %d dropped, backlog %d, last error "%s"' %
+              (s['failed'], s['dropped'], s['backlog'], s['last_error']))
+        assert s['failed'] > 0 and s['backlog'] <= 8 and s['last_error'], s
+        assert 'www' in d.cmd('show services')           # the daemon never waited
+        # back: it recovers by itself
+        gw = Gateway(port)
+        sent = s['sent']
+        wait_for(lambda: sink_status(d, 'pg')['sent'] > sent, 90, 'the sink to recover')
+        wait_for(lambda: 'sluice_config_generation' + lbl in gw.series(), 10, 'pushes again')
+    finally:
+        d.stop()
+        gw.stop()
+
+
+class Sumo(http.server.BaseHTTPRequestHandler):
+    got = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers['Content-Length']))
+        Sumo.got.append((dict(self.headers), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_sumo_statsd_graphite():
+    hport, uport, tport = free_port(), free_port(socket.SOCK_DGRAM), free_port()
+    httpd = socketserver.TCPServer(('127.0.0.1', hport), Sumo)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(('127.0.0.1', uport))
+    udp.settimeout(10)
+    tcp = socket.socket()
+    tcp.bind(('127.0.0.1', tport))
+    tcp.listen(4)
+    tcp.settimeout(10)
+    d = Daemon(BASE +
+               'add sink sumo http http://127.0.0.1:%d/receiver format carbon2 gzip on '
+               'category lb/www interval 1s\n' % hport +
+               'add sink sd statsd 127.0.0.1:%d interval 1s\n' % uport +
+               'add sink gr graphite 127.0.0.1:%d interval 1s\n' % tport)
+    try:
+        # statsd: whole lines, datagrams within 1400 bytes
+        grams = [udp.recv(65536) for _ in range(5)]
+        assert all(len(g) <= 1400 for g in grams), [len(g) for g in grams]
+        lines = b'\n'.join(grams).decode().splitlines()
+        assert all(re.match(r'^sluice\.[\w-]+\.[\w.-]+:[0-9.e+-]+\|g$', l) for l in lines), lines[:5]
+        assert any(l.endswith('sluice_config_generation:1|g') for l in lines), lines[:5]
+        # graphite plaintext over TCP
+        c, _ = tcp.accept()
+        c.settimeout(10)
+        data = b''
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        c.close()
+        glines = data.decode().splitlines()
+        assert glines and all(re.match(r'^sluice\.[\w-]+\.[\w.-]+ [0-9.e+-]+ \d{10}$', l)
+                              for l in glines), glines[:5]
+        assert any('.sluice_backend_weight.www.10_0_1_11_80 3 ' in l for l in glines), glines[:20]
+        # SumoLogic's HTTP source: carbon2, gzip, category
+        wait_for(lambda: Sumo.got, 10, 'a POST')
+        hdrs, body = Sumo.got[0]
+        assert hdrs['Content-Type'] == 'application/vnd.sumologic.carbon2', hdrs
+        assert hdrs['Content-Encoding'] == 'gzip' and hdrs['X-Sumo-Category'] == 'lb/www', hdrs
+        assert len(body) < 1000000
+        text = gzip.decompress(body).decode()
+        for l in text.splitlines():
+            assert re.match(r'^metric=\w+( \w+=[\w-]+)*  host=[\w-]+ [0-9.e+-]+ \d{10}$', l), l
+        assert 'metric=sluice_backend_weight service=www backend=10_0_1_11_80  host=' in text
+        st = {s['name']: s for s in d.json('show sinks')['sinks']}
+        assert st['sumo']['sent'] >= 1 and st['sd']['sent'] >= 1, st
+    finally:
+        d.stop()
+        httpd.shutdown()
+        udp.close()
+        tcp.close()
+
+
+if __name__ == '__main__':
+    run_tests([test_pushgateway, test_sumo_statsd_graphite])
