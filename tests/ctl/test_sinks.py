@@ -176,5 +176,112 @@ def test_sumo_statsd_graphite():
         tcp.close()
 
 
+def test_real_carbon_and_collectd():
+    """The Graphite and StatsD forms into a real carbon-cache (read back
+    from its whisper files) and a real collectd statsd plugin (read back
+    from its csv files)."""
+    for tool in ('carbon-cache', 'whisper-dump', 'collectd'):
+        if not shutil.which(tool):
+            skip('%s is not installed (deploy/install-deps.sh installs it)' % tool)
+    tmp = tempfile.mkdtemp(prefix='sluice-mon-')
+    gport, qport, pport, sport = free_port(), free_port(), free_port(), free_port(socket.SOCK_DGRAM)
+    conf = os.path.join(tmp, 'conf')
+    os.makedirs(conf)
+    with open(os.path.join(conf, 'carbon.conf'), 'w') as f:
+        f.write("""[cache]
+STORAGE_DIR = %(t)s/storage/
+LOCAL_DATA_DIR = %(t)s/storage/whisper/
+WHITELISTS_DIR = %(t)s/storage/lists/
+CONF_DIR = %(t)s/conf/
+LOG_DIR = %(t)s/storage/log/
+PID_DIR = %(t)s/storage/
+ENABLE_LOGROTATION = False
+ENABLE_TAGS = False
+USER =
+MAX_CACHE_SIZE = inf
+MAX_UPDATES_PER_SECOND = 10000
+MAX_CREATES_PER_MINUTE = inf
+LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_PORT = %(g)d
+ENABLE_UDP_LISTENER = False
+PICKLE_RECEIVER_INTERFACE = 127.0.0.1
+PICKLE_RECEIVER_PORT = %(p)d
+CACHE_QUERY_INTERFACE = 127.0.0.1
+CACHE_QUERY_PORT = %(q)d
+WHISPER_AUTOFLUSH = True
+""" % {'t': tmp, 'g': gport, 'p': pport, 'q': qport})
+    with open(os.path.join(conf, 'storage-schemas.conf'), 'w') as f:
+        f.write('[default]\npattern = .*\nretentions = 1s:1h\n')
+    with open(os.path.join(tmp, 'collectd.conf'), 'w') as f:
+        f.write("""Hostname "sluicetest"
+FQDNLookup false
+Interval 1
+BaseDir "%(t)s"
+PIDFile "%(t)s/collectd.pid"
+PluginDir "/usr/lib/collectd"
+TypesDB "/usr/share/collectd/types.db"
+LoadPlugin statsd
+LoadPlugin csv
+<Plugin statsd>
+  Host "127.0.0.1"
+  Port "%(s)d"
+  DeleteGauges false
+</Plugin>
+<Plugin csv>
+  DataDir "%(t)s/csv"
+  StoreRates false
+</Plugin>
+""" % {'t': tmp, 's': sport})
+    carbon = subprocess.Popen(['carbon-cache', '--config=%s/carbon.conf' % conf, '--nodaemon',
+                               'start'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    collectd = subprocess.Popen(['collectd', '-f', '-C', os.path.join(tmp, 'collectd.conf')],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    d = None
+    try:
+        def carbon_up():
+            try:
+                socket.create_connection(('127.0.0.1', gport), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_for(carbon_up, 30, 'carbon-cache')
+        d = Daemon(BASE + 'add sink gr graphite 127.0.0.1:%d interval 1s\n' % gport +
+                   'add sink sd statsd 127.0.0.1:%d interval 1s\n' % sport)
+        host = re.sub(r'[^\w-]', '_', HOST)
+        wsp = os.path.join(tmp, 'storage', 'whisper', 'sluice', host, 'sluice_backend_weight',
+                           'www', '10_0_1_11_80.wsp')
+
+        def whisper_value():
+            if not os.path.exists(wsp):
+                return None
+            out = subprocess.run(['whisper-dump', wsp], capture_output=True, text=True).stdout
+            vals = [float(l.split(',')[1]) for l in out.splitlines()
+                    if re.match(r'^\d+: [1-9]\d+,', l)]
+            return vals[-1] if vals else None
+        wait_for(lambda: whisper_value() == 3.0, 30, 'carbon to store the weight')
+        csvdir = os.path.join(tmp, 'csv', 'sluicetest', 'statsd')
+
+        def csv_value(metric):
+            if not os.path.isdir(csvdir):
+                return None
+            for n in os.listdir(csvdir):
+                if n.startswith('gauge-sluice.%s.%s-' % (host, metric)):
+                    rows = open(os.path.join(csvdir, n)).read().split()
+                    return float(rows[-1].split(',')[1]) if len(rows) > 1 else None
+            return None
+        wait_for(lambda: csv_value('sluice_backend_weight.www.10_0_1_11_80') == 3.0, 30,
+                 'collectd to record the weight')
+        gen = d.json('show stats')['generation']
+        assert csv_value('sluice_config_generation') == gen
+        print('     carbon-cache stored the weight %.0f; collectd recorded it and generation %d'
+              % (whisper_value(), gen))
+    finally:
+        if d:
+            d.stop()
+        for p in (carbon, collectd):
+            p.terminate()
+            p.wait(20)
+
+
 if __name__ == '__main__':
-    run_tests([test_pushgateway, test_sumo_statsd_graphite])
+    run_tests([test_pushgateway, test_sumo_statsd_graphite, test_real_carbon_and_collectd])
