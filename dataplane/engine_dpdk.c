@@ -29,6 +29,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_telemetry.h>
 
 #include "dp.h"
 #include "engine_dpdk.h"
@@ -429,9 +430,76 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 	return (int)n;
 }
 
+/* ---- DPDK telemetry (dpdk-telemetry.py) ---------------------------------------- */
+
+/* Telemetry callbacks take no argument: the one engine of the process. */
+static struct dp_engine *tel_engine;
+
+static const char *const tel_drop_labels[] = {
+#define X(n, l) l,
+	SL_DROP_REASONS(X)
+#undef X
+};
+
+/* /sluice/stats: the per-core counters summed over workers (racy reads of
+ * 64-bit counters, as stats() makes). */
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_engine *e = __atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE);
+	struct sl_core_counters sum;
+	char key[RTE_TEL_MAX_STRING_LEN];
+	uint16_t i;
+	int r;
+
+	(void)cmd, (void)params;
+	if (!e)
+		return -1;
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < e->n_workers; i++) {
+		const struct sl_core_counters *c = &e->w[i]->core;
+
+#define ADD(f) sum.f += c->f;
+		ADD(rx_pkts) ADD(rx_bytes) ADD(tx_pkts) ADD(tx_bytes) ADD(to_host_pkts)
+		ADD(dropped_pkts) ADD(flow_hits) ADD(flow_misses) ADD(flow_new) ADD(flow_expired)
+		ADD(flow_evicted) ADD(flow_rescheduled) ADD(flows_active)
+#undef ADD
+		for (r = 0; r < SL_DROP_MAX; r++)
+			sum.drops[r] += c->drops[r];
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", e->n_workers);
+	rte_tel_data_add_dict_u64(d, "generation", e->snap ? e->snap->gen : 0);
+#define PUT(f) rte_tel_data_add_dict_u64(d, #f, sum.f);
+	PUT(rx_pkts) PUT(rx_bytes) PUT(tx_pkts) PUT(tx_bytes) PUT(to_host_pkts) PUT(dropped_pkts)
+	PUT(flow_hits) PUT(flow_misses) PUT(flow_new) PUT(flow_expired) PUT(flow_evicted)
+	PUT(flow_rescheduled) PUT(flows_active)
+#undef PUT
+	for (r = 1; r < SL_DROP_MAX; r++) {
+		snprintf(key, sizeof(key), "drop_%s", tel_drop_labels[r]);
+		rte_tel_data_add_dict_u64(d, key, sum.drops[r]);
+	}
+	return 0;
+}
+
+static void
+telemetry_register(struct dp_engine *e)
+{
+	static int registered;
+
+	__atomic_store_n(&tel_engine, e, __ATOMIC_RELEASE);
+	if (!registered) {
+		rte_telemetry_register_cmd("/sluice/stats", tel_stats,
+					   "sluice: packets, flows and drops by reason, summed over workers");
+		registered = 1;
+	}
+}
+
 static void
 dpdk_destroy(struct sl_engine *se)
 {
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == eng(se))
+		__atomic_store_n(&tel_engine, NULL, __ATOMIC_RELEASE);
 	engine_free(eng(se));
 	free(se);
 }
@@ -464,6 +532,7 @@ create_common(struct dp_engine *e, int argc, char **argv, char *err, size_t errl
 	}
 	se->ops = &dpdk_ops;
 	se->priv = e;
+	telemetry_register(e);
 	return se;
 fail:
 	engine_free(e);

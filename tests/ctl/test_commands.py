@@ -18,14 +18,14 @@ from harness import Client, Daemon, ctl, run_tests, wait_for, SLUICED
 
 BASE = """\
 add service www 198.51.100.10:80 proto tcp sched rr mode nat
-add backend www 10.0.1.11:80 weight 1
-add backend www 10.0.1.12:80 weight 1
+add backend www 127.0.1.11:80 weight 1
+add backend www 127.0.1.12:80 weight 1
 add service dns [2001:db8::53]:53 proto udp sched maglev maglev-size 251
 add backend dns [2001:db8::1]:53 weight 2
 add service edge 198.51.100.20:443 proto tcp mode dsr
-add backend edge 10.0.2.1:443
+add backend edge 127.0.2.1:443
 add service app 198.51.100.31:8080
-add backend app 10.0.4.1:80
+add backend app 127.0.4.1:80
 set acl default deny
 add acl 10 allow proto tcp dst 198.51.100.10/32 dport 80
 """
@@ -55,7 +55,7 @@ def test_show_text_and_json():
         assert [x['name'] for x in s['services']] == ['www', 'dns', 'edge', 'app']
         assert s['services'][0]['backends'] == 2 and s['services'][0]['up'] == 2
         b = d.json('show backends www')
-        assert [x['backend'] for x in b['backends']] == ['10.0.1.11:80', '10.0.1.12:80']
+        assert [x['backend'] for x in b['backends']] == ['127.0.1.11:80', '127.0.1.12:80']
         assert all(x['eligible'] for x in b['backends'])
         assert len(d.json('show backends')['backends']) == 5
         a = d.json('show acl')
@@ -81,29 +81,29 @@ def test_mutations_reach_the_engine():
     d = Daemon(BASE)
     try:
         assert d.record_gen() == 1
-        assert d.cmd('add backend www 10.0.1.13:80 weight 2') == ''
+        assert d.cmd('add backend www 127.0.1.13:80 weight 2') == ''
         assert d.record_gen() == 2
-        assert 'eligible' in be_line(d, '10.0.1.13:80')
+        assert 'eligible' in be_line(d, '127.0.1.13:80')
         assert svc_line(d, 'www').split()[8] == '3'          # rr: one slot each
-        assert d.cmd('set backend www/10.0.1.13:80 state drain') == ''
-        line = be_line(d, '10.0.1.13:80')
+        assert d.cmd('set backend www/127.0.1.13:80 state drain') == ''
+        line = be_line(d, '127.0.1.13:80')
         assert 'eligible' not in line and 'alive' in line, line
         assert svc_line(d, 'www').split()[8] == '2'
-        assert d.cmd('set backend www/10.0.1.13:80 state maint') == ''
-        line = be_line(d, '10.0.1.13:80')
+        assert d.cmd('set backend www/127.0.1.13:80 state maint') == ''
+        line = be_line(d, '127.0.1.13:80')
         assert 'alive' not in line and 'in_svc' not in line, line
-        assert d.cmd('set backend www/10.0.1.13:80 state ready weight 0') == ''
-        assert 'eligible' not in be_line(d, '10.0.1.13:80')
+        assert d.cmd('set backend www/127.0.1.13:80 state ready weight 0') == ''
+        assert 'eligible' not in be_line(d, '127.0.1.13:80')
         assert d.cmd('set service www sched wrr') == ''
-        assert d.cmd('set backend www/10.0.1.13:80 weight 2') == ''
+        assert d.cmd('set backend www/127.0.1.13:80 weight 2') == ''
         assert svc_line(d, 'www').split()[8] == '4'          # wrr 1:1:2
-        assert d.cmd('del backend www/10.0.1.13:80') == ''
-        assert be_line(d, '10.0.1.13:80') is None
+        assert d.cmd('del backend www/127.0.1.13:80') == ''
+        assert be_line(d, '127.0.1.13:80') is None
         assert d.cmd('add service api 198.51.100.30:8080') == ''
         assert svc_line(d, 'api') is not None
         assert d.cmd('del service api') == ''
         assert svc_line(d, 'api') is None
-        assert d.cmd('add acl 5 deny proto udp src 10.0.0.0/8') == ''
+        assert d.cmd('add acl 5 deny proto udp src 127.0.0.0/8') == ''
         assert d.cmd('set acl default allow') == ''
         rec = d.record()
         assert 'acl 5 deny\nacl 10 allow\ndefault allow' in rec, rec
@@ -115,7 +115,7 @@ def test_mutations_reach_the_engine():
         s = d.save()
         assert 'set timeout tcp 60s' in s and 'set flows size 65536' in s
         # ids are stable: www's backends keep theirs across all of this
-        ids = [l.split()[1] for l in d.record().splitlines() if ' 10.0.1.1' in l]
+        ids = [l.split()[1] for l in d.record().splitlines() if ' 127.0.1.1' in l]
         assert ids == ['0', '1'], ids
         st = d.json('show stats')
         assert st['control']['mutations'] == 15, st['control']
@@ -126,29 +126,29 @@ def test_mutations_reach_the_engine():
 REFUSALS = [
     ('frobnicate', 'unknown command'),
     ('add', 'missing what to add'),
-    ('add backend nosuch 10.0.0.1:80', "unknown service 'nosuch'"),
-    ('add backend www 10.0.1.11:80', 'already in service'),
-    ('add backend www 10.0.1.300:80', 'bad backend'),
-    ('add backend www 10.0.1.14:0', 'out of range'),
-    ('add backend www 10.0.1.14:65536', 'out of range'),
-    ('add backend www 10.0.1.14:80 weight 257', 'out of range'),
-    ('add backend www 10.0.1.14:80 weight heavy', 'not a number'),
-    ('add backend www 10.0.1.14:80 weight 99999999999999999999', 'out of range'),
+    ('add backend nosuch 127.0.0.1:80', "unknown service 'nosuch'"),
+    ('add backend www 127.0.1.11:80', 'already in service'),
+    ('add backend www 127.0.1.300:80', 'bad backend'),
+    ('add backend www 127.0.1.14:0', 'out of range'),
+    ('add backend www 127.0.1.14:65536', 'out of range'),
+    ('add backend www 127.0.1.14:80 weight 257', 'out of range'),
+    ('add backend www 127.0.1.14:80 weight heavy', 'not a number'),
+    ('add backend www 127.0.1.14:80 weight 99999999999999999999', 'out of range'),
     ('add backend www [2001:db8::9]:80', 'IPv6 but service'),
-    ('add backend edge 10.0.2.2:8443', 'keeps the destination port'),
-    ('add backend www 10.0.1.14:80 colour red', 'unknown backend option'),
-    ('set backend www/10.0.9.9:80 state drain', 'no backend'),
-    ('set backend www/10.0.1.11:80 state sleepy', 'unknown state'),
-    ('set backend www/10.0.1.11:80', 'missing option'),
-    ('del backend www/10.0.9.9:80', 'no backend'),
-    ('del backend nosuch/10.0.1.11:80', "unknown service 'nosuch'"),
+    ('add backend edge 127.0.2.2:8443', 'keeps the destination port'),
+    ('add backend www 127.0.1.14:80 colour red', 'unknown backend option'),
+    ('set backend www/127.0.9.9:80 state drain', 'no backend'),
+    ('set backend www/127.0.1.11:80 state sleepy', 'unknown state'),
+    ('set backend www/127.0.1.11:80', 'missing option'),
+    ('del backend www/127.0.9.9:80', 'no backend'),
+    ('del backend nosuch/127.0.1.11:80', "unknown service 'nosuch'"),
     ('add service www 198.51.100.99:80', "already exists"),
     ('add service web2 198.51.100.10:80', "already listens on"),
     ('add service t 198.51.100.40:443 mode tls', 'needs'),
     ('add service t 198.51.100.40:443 mode tls cert nosuch', "unknown certificate"),
     ('add service t 198.51.100.40:80 sched maglev maglev-size 100', 'not prime'),
     ('add service t 198.51.100.40:80 tunnel gue', 'for mode tunnel'),
-    ('add service t 198.51.100.40:80 mode dsr snat 10.0.0.1', "'snat' is for mode nat"),
+    ('add service t 198.51.100.40:80 mode dsr snat 127.0.0.1', "'snat' is for mode nat"),
     ('add service bad/name 198.51.100.40:80', 'may hold only'),
     ('add service json 198.51.100.40:80', 'reserved'),
     ('set service nosuch sched rr', "unknown service 'nosuch'"),
@@ -156,9 +156,9 @@ REFUSALS = [
     ('set service www check http interval 1s timeout 2s', 'must not exceed'),
     ('del service nosuch', "unknown service 'nosuch'"),
     ('add acl 10 allow', 'already exists'),
-    ('add acl 11 allow src 10.0.0.1/8', 'did you mean 10.0.0.0/8'),
+    ('add acl 11 allow src 127.0.0.1/8', 'did you mean 127.0.0.0/8'),
     ('add acl 11 allow dport 80', "need 'proto tcp' or 'proto udp'"),
-    ('add acl 11 allow src 10.0.0.0/8 dst 2001:db8::/32', 'different families'),
+    ('add acl 11 allow src 127.0.0.0/8 dst 2001:db8::/32', 'different families'),
     ('del acl 99', 'no acl rule 99'),
     ('set acl default maybe', 'unknown action'),
     ('add cert c chain /etc/passwd key /etc/passwd', 'outside the certificate directory'),
@@ -172,7 +172,7 @@ REFUSALS = [
     ('show nothing', 'unknown show'),
     ('show backends nosuch', "unknown service 'nosuch'"),
     ('save now', 'unexpected word'),
-    ('add backend www 10.0.1.14:80 \x01', 'control character'),
+    ('add backend www 127.0.1.14:80 \x01', 'control character'),
 ]
 
 
@@ -199,10 +199,10 @@ def test_engine_refusal_changes_nothing():
     d = Daemon(BASE, env={'SLUICE_RECORD_REFUSE': '2'})
     try:
         before = d.save()
-        r = d.cmd('add backend www 10.0.1.13:80')
+        r = d.cmd('add backend www 127.0.1.13:80')
         assert r.startswith('error: record engine: refusing'), r
         assert d.save() == before and d.record_gen() == 1
-        assert d.cmd('add backend www 10.0.1.13:80') == ''
+        assert d.cmd('add backend www 127.0.1.13:80') == ''
         assert d.record_gen() == 2
     finally:
         d.stop()
@@ -218,16 +218,16 @@ def test_save_load_round_trip():
         for line in [
             'add cert www chain %s/www.pem key %s/www.key' % (d.certs, d.certs),
             'add service tls 198.51.100.10:443 mode tls cert www',
-            'add backend tls 10.0.1.11:443 weight 3',
+            'add backend tls 127.0.1.11:443 weight 3',
             'add service tun 198.51.100.50:80 mode tunnel tunnel gue gue-port 6081',
-            'add backend tun 10.0.3.1:80 state drain',
+            'add backend tun 127.0.3.1:80 state drain',
             'add service keep 198.51.100.60:80 all-down keep-last snat 10.9.9.9',
             'set service www check http interval 500ms timeout 200ms rise 3 fall 4 path /health expect 204',
             'set service dns check tcp',
-            'set backend www/10.0.1.12:80 state maint',
-            'add acl 20 deny proto udp src 10.0.0.0/8 sport 1-1023 dport 53',
+            'set backend www/127.0.1.12:80 state maint',
+            'add acl 20 deny proto udp src 127.0.0.0/8 sport 1-1023 dport 53',
             'add acl 30 allow proto icmpv6 dst 2001:db8::/32',
-            'add sink sumo http https://collect.example/r format carbon2 gzip on category lb/www interval 30s',
+            'add sink sumo http http://127.0.0.1:9/r format carbon2 gzip on category lb/www interval 30s',
             'add sink st statsd 127.0.0.1:8125 interval 5s',
             'add sink g graphite [::1]:2003',
             'set timeout udp 30s',
@@ -254,18 +254,18 @@ def test_reload_whole_or_nothing():
     d = Daemon(BASE)
     try:
         with open(d.conf, 'w') as f:
-            f.write(BASE + 'add backend www 10.0.1.13:80\n')
+            f.write(BASE + 'add backend www 127.0.1.13:80\n')
         d.signal(signal.SIGHUP)
-        wait_for(lambda: '10.0.1.13:80' in d.save(), 5, 'the reload')
+        wait_for(lambda: '127.0.1.13:80' in d.save(), 5, 'the reload')
         gen = d.record_gen()
         good = d.save()
         # line 3 is wrong: nothing of the file is taken
         with open(d.conf, 'w') as f:
-            f.write('add service x 198.51.100.70:80\nadd backend x 10.0.5.1:80\n'
-                    'add backend x 10.0.5.1:80\n')
+            f.write('add service x 198.51.100.70:80\nadd backend x 127.0.5.1:80\n'
+                    'add backend x 127.0.5.1:80\n')
         d.signal(signal.SIGHUP)
         wait_for(lambda: 'reload refused' in d.log_text(), 5, 'the refusal in the log')
-        assert ':3: backend 10.0.5.1:80 already in service' in d.log_text(), d.log_text()
+        assert ':3: backend 127.0.5.1:80 already in service' in d.log_text(), d.log_text()
         assert d.save() == good and d.record_gen() == gen
         st = d.json('show stats')['control']
         assert st['reloads'] == 1 and st['reloads_refused'] == 1, st
@@ -303,7 +303,7 @@ def test_protocol_edges():
         c = d.client()
         c.send_raw(b'add backend www 10.0.1.')
         c.close()
-        assert '10.0.1.' not in d.save().replace('10.0.1.11', '').replace('10.0.1.12', '')
+        assert '10.0.1.' not in d.save().replace('127.0.1.11', '').replace('127.0.1.12', '')
         st = d.json('show stats')['control']
         assert st['lines_too_long'] == 1, st
     finally:
@@ -369,10 +369,10 @@ def test_sluicectl():
         assert rc == 0 and 'www' in out and err == ''
         rc, out, err = ctl('--json', 'show', 'backends', 'www', sock=d.sock)
         assert rc == 0 and len(json.loads(out)['backends']) == 2
-        rc, out, err = ctl('add', 'backend', 'www', '10.0.1.13:80', sock=d.sock)
+        rc, out, err = ctl('add', 'backend', 'www', '127.0.1.13:80', sock=d.sock)
         assert rc == 0 and out == '' and err == ''
-        rc, out, err = ctl('add', 'backend', 'www', '10.0.1.13:80', sock=d.sock)
-        assert rc == 1 and out == '' and err.startswith('error: backend 10.0.1.13:80 already')
+        rc, out, err = ctl('add', 'backend', 'www', '127.0.1.13:80', sock=d.sock)
+        assert rc == 1 and out == '' and err.startswith('error: backend 127.0.1.13:80 already')
         rc, out, err = ctl(sock=d.sock, stdin='show acl\nadd acl 70 allow\nbogus\nshow acl\n')
         assert rc == 1 and out.count('PRIO') == 2 and 'unknown command' in err
         rc, out, err = ctl('show', 'services', sock=os.path.join(d.tmp, 'nope.sock'))
@@ -441,16 +441,16 @@ def test_metrics_endpoint():
         m = parse_metrics(text)
         assert m['sluice_config_generation'] == 1
         assert m['sluice_backend_weight{service="dns",backend="[2001:db8::1]:53"}'] == 2
-        assert m['sluice_backend_up{service="www",backend="10.0.1.11:80"}'] == 1
-        assert m['sluice_backend_state{service="www",backend="10.0.1.11:80",state="ready"}'] == 1
+        assert m['sluice_backend_up{service="www",backend="127.0.1.11:80"}'] == 1
+        assert m['sluice_backend_state{service="www",backend="127.0.1.11:80",state="ready"}'] == 1
         assert m['sluice_acl_packets_total{rule="default",action="deny"}'] == 0
         assert 'sluice_drops_total{core="1",reason="acl_deny"}' in m
         # a change shows in the next scrape
-        assert d.cmd('set backend www/10.0.1.11:80 state drain weight 7') == ''
+        assert d.cmd('set backend www/127.0.1.11:80 state drain weight 7') == ''
         m = parse_metrics(scrape(url + '/metrics')[2])
         assert m['sluice_config_generation'] == 2 and m['sluice_config_changes_total'] == 1
-        assert m['sluice_backend_weight{service="www",backend="10.0.1.11:80"}'] == 7
-        assert m['sluice_backend_state{service="www",backend="10.0.1.11:80",state="drain"}'] == 1
+        assert m['sluice_backend_weight{service="www",backend="127.0.1.11:80"}'] == 7
+        assert m['sluice_backend_state{service="www",backend="127.0.1.11:80",state="drain"}'] == 1
         assert scrape(url + '/other')[0] == 404
         # the control socket still answers while scrapes come and go
         assert 'www' in d.cmd('show services')

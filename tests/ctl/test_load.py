@@ -17,15 +17,15 @@ MAX_ROUNDS = 20
 
 BASE = """\
 add service www 198.51.100.10:80 proto tcp sched wrr mode nat
-add backend www 10.0.0.1:80
+add backend www 127.0.0.1:80
 set acl default allow
 """
 
 
 def keep_round(i):
     """What client i leaves behind."""
-    b = lambda k: 'www/10.1.%d.%d:80' % (i, k)
-    cmds = ['add backend www 10.1.%d.%d:80' % (i, k) for k in range(1, 7)]
+    b = lambda k: 'www/127.1.%d.%d:80' % (i, k)
+    cmds = ['add backend www 127.1.%d.%d:80' % (i, k) for k in range(1, 7)]
     cmds += ['set backend %s weight 5' % b(2), 'set backend %s state drain' % b(3),
              'set backend %s state maint' % b(4), 'del backend %s' % b(5),
              'set backend %s weight 0' % b(6)]
@@ -34,7 +34,7 @@ def keep_round(i):
 
 def churn_round(i):
     """keep_round, then undo it: the state after it is as before it."""
-    return keep_round(i) + ['del backend www/10.1.%d.%d:80' % (i, k) for k in (1, 2, 3, 4, 6)]
+    return keep_round(i) + ['del backend www/127.1.%d.%d:80' % (i, k) for k in (1, 2, 3, 4, 6)]
 
 
 READS = ['show backends www json', 'show stats json', 'show services json', 'show health json']
@@ -56,8 +56,8 @@ def client_main(d, i, deadline, problems, counts):
                 json.loads(r)               # well formed or it raises
                 n += 1
             # a refusal in the middle of it all: one line, and nothing changes
-            r = c.cmd('del backend www/10.1.%d.200:80' % i)
-            if not r.startswith('error: no backend 10.1.%d.200:80' % i):
+            r = c.cmd('del backend www/127.1.%d.200:80' % i)
+            if not r.startswith('error: no backend 127.1.%d.200:80' % i):
                 problems.append((i, 'refusal', r))
             n += 1
             rounds += 1

@@ -24,8 +24,8 @@ from harness import Daemon, run_tests, skip, wait_for
 
 BASE = """\
 add service www 198.51.100.10:80 proto tcp sched rr mode nat
-add backend www 10.0.1.11:80 weight 3
-add backend www 10.0.1.12:80
+add backend www 127.0.1.11:80 weight 3
+add backend www 127.0.1.12:80
 """
 HOST = socket.gethostname()
 
@@ -81,8 +81,8 @@ def test_pushgateway():
     try:
         lbl = '{instance="%s",job="sluice"}' % HOST
         wait_for(lambda: 'sluice_config_generation' + lbl in gw.series(), 10, 'the first push')
-        assert d.cmd('set backend www/10.0.1.12:80 weight 7') == ''
-        key = ('sluice_backend_weight{backend="10.0.1.12:80",instance="%s",job="sluice",'
+        assert d.cmd('set backend www/127.0.1.12:80 weight 7') == ''
+        key = ('sluice_backend_weight{backend="127.0.1.12:80",instance="%s",job="sluice",'
                'service="www"}' % HOST)
         wait_for(lambda: gw.series().get(key) == 7, 10, 'the change to reach the gateway')
         g = gw.series()
@@ -156,7 +156,7 @@ def test_sumo_statsd_graphite():
         glines = data.decode().splitlines()
         assert glines and all(re.match(r'^sluice\.[\w-]+\.[\w.-]+ [0-9.e+-]+ \d{10}$', l)
                               for l in glines), glines[:5]
-        assert any('.sluice_backend_weight.www.10_0_1_11_80 3 ' in l for l in glines), glines[:20]
+        assert any('.sluice_backend_weight.www.127_0_1_11_80 3 ' in l for l in glines), glines[:20]
         # SumoLogic's HTTP source: carbon2, gzip, category
         wait_for(lambda: Sumo.got, 10, 'a POST')
         hdrs, body = Sumo.got[0]
@@ -166,7 +166,7 @@ def test_sumo_statsd_graphite():
         text = gzip.decompress(body).decode()
         for l in text.splitlines():
             assert re.match(r'^metric=\w+( \w+=[\w-]+)*  host=[\w-]+ [0-9.e+-]+ \d{10}$', l), l
-        assert 'metric=sluice_backend_weight service=www backend=10_0_1_11_80  host=' in text
+        assert 'metric=sluice_backend_weight service=www backend=127_0_1_11_80  host=' in text
         st = {s['name']: s for s in d.json('show sinks')['sinks']}
         assert st['sumo']['sent'] >= 1 and st['sd']['sent'] >= 1, st
     finally:
@@ -249,7 +249,7 @@ LoadPlugin csv
                    'add sink sd statsd 127.0.0.1:%d interval 1s\n' % sport)
         host = re.sub(r'[^\w-]', '_', HOST)
         wsp = os.path.join(tmp, 'storage', 'whisper', 'sluice', host, 'sluice_backend_weight',
-                           'www', '10_0_1_11_80.wsp')
+                           'www', '127_0_1_11_80.wsp')
 
         def whisper_value():
             if not os.path.exists(wsp):
@@ -269,7 +269,7 @@ LoadPlugin csv
                     rows = open(os.path.join(csvdir, n)).read().split()
                     return float(rows[-1].split(',')[1]) if len(rows) > 1 else None
             return None
-        wait_for(lambda: csv_value('sluice_backend_weight.www.10_0_1_11_80') == 3.0, 30,
+        wait_for(lambda: csv_value('sluice_backend_weight.www.127_0_1_11_80') == 3.0, 30,
                  'collectd to record the weight')
         gen = d.json('show stats')['generation']
         assert csv_value('sluice_config_generation') == gen

@@ -13,7 +13,7 @@ import tempfile
 
 from harness import Daemon, SLUICED, ctl, run_tests
 
-BASE = 'add service www 198.51.100.10:80\nadd backend www 10.0.1.11:80\n'
+BASE = 'add service www 198.51.100.10:80\nadd backend www 127.0.1.11:80\n'
 D = tempfile.mkdtemp(prefix='sluice-tls-')
 
 
@@ -96,9 +96,9 @@ def test_mutual_tls():
                            'show', 'services')
         assert rc == 0 and 'www' in out, (rc, out, err)
         rc, out, err = ctl(*remote, '--cert', p('operator.pem'), '--key', p('operator.key'),
-                           'add', 'backend', 'www', '10.0.1.12:80')
+                           'add', 'backend', 'www', '127.0.1.12:80')
         assert rc == 0, err
-        assert '10.0.1.12:80' in d.save()
+        assert '127.0.1.12:80' in d.save()
         # the same from a plain TLS client with the operator's certificate
         assert 'NAME' in tls_client(port, 'operator')
         assert 'add acl 99 allow' in d.save()
