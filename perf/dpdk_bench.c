@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dpdk_bench - packets per second and TSC cycles per packet of the DPDK
+ * engine's worker, on one lcore, without a NIC. Not a test: it prints a
+ * table.
+ *
+ *   build/perf/dpdk_bench [SECONDS_PER_CASE]     (root, hugepages)
+ *
+ * One port made of two rings: the main lcore keeps the receive ring full
+ * (recycling the mbufs the worker transmitted, each rewritten back to the
+ * case's packet, with the next flow's source address and port) and the
+ * worker lcore runs the engine's loop. The limit is measured the same way
+ * with a worker that only receives and transmits. Each case checks the
+ * engine's counters: the intended path ran (new flows or hits, sent, no
+ * drops), or the row says WRONG PATH.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "engine.h"
+#include "engine_dpdk.h"
+#include "pktbuild.h"
+
+#define BURST 32
+#define RING 4096
+#define POOL 8191
+
+static struct rte_ring *rin, *rout;
+static struct rte_mempool *mp;
+static uint16_t port;
+static uint8_t tmpl[256];
+static size_t tmpl_len;
+static size_t src_off, sport_off;
+static volatile int plain_stop;
+
+/* The limit: receive a burst, send it back, nothing else. */
+static int
+plain_worker(void *arg)
+{
+	struct rte_mbuf *b[BURST];
+
+	(void)arg;
+	while (!plain_stop) {
+		uint16_t n = rte_eth_rx_burst(port, 0, b, BURST), s;
+
+		if (!n)
+			continue;
+		s = rte_eth_tx_burst(port, 0, b, n);
+		if (s < n)
+			rte_pktmbuf_free_bulk(b + s, n - s);
+	}
+	return 0;
+}
+
+/* Restore an mbuf to the case's packet for flow `flow`. */
+static inline void
+refill(struct rte_mbuf *m, uint32_t flow)
+{
+	uint8_t *d;
+	uint16_t sp = htons((uint16_t)(1024 + flow % 60000));
+	uint16_t host = htons((uint16_t)(flow / 60000));
+
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	m->data_len = (uint16_t)tmpl_len;
+	m->pkt_len = (uint32_t)tmpl_len;
+	m->nb_segs = 1;
+	m->next = NULL;
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(d, tmpl, tmpl_len);
+	memcpy(d + sport_off, &sp, 2);
+	memcpy(d + src_off + 2, &host, 2);
+}
+
+/* Feed for `seconds`; flows cycle over n_flows (0: a new flow each). */
+static double
+feed(double seconds, uint32_t n_flows, uint64_t (*processed)(void *), void *arg, uint64_t *pkts)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc(), end = t0 + (uint64_t)(seconds * hz);
+	uint64_t c0 = processed(arg), flow = 0;
+	struct rte_mbuf *b[BURST];
+	unsigned int i, n;
+
+	/* prime the ring */
+	while (rte_ring_count(rin) < RING / 2) {
+		if (rte_pktmbuf_alloc_bulk(mp, b, BURST))
+			break;
+		for (i = 0; i < BURST; i++)
+			refill(b[i], (uint32_t)(n_flows ? flow++ % n_flows : flow++));
+		rte_ring_enqueue_burst(rin, (void **)b, BURST, NULL);
+	}
+	while (rte_rdtsc() < end) {
+		n = rte_ring_dequeue_burst(rout, (void **)b, BURST, NULL);
+		if (!n) {
+			if (rte_ring_count(rin) < RING / 4 && !rte_pktmbuf_alloc_bulk(mp, b, BURST))
+				n = BURST;
+			else
+				continue;
+		}
+		for (i = 0; i < n; i++)
+			refill(b[i], (uint32_t)(n_flows ? flow++ % n_flows : flow++));
+		i = rte_ring_enqueue_burst(rin, (void **)b, n, NULL);
+		if (i < n)
+			rte_pktmbuf_free_bulk(b + i, n - i);
+	}
+	*pkts = processed(arg) - c0;
+	return (double)(rte_rdtsc() - t0) / (double)hz;
+}
+
+static uint64_t
+ring_out_count(void *arg)
+{
+	struct rte_eth_stats st;
+
+	(void)arg;
+	rte_eth_stats_get(port, &st);
+	return st.opackets;
+}
+
+static struct sl_stats stats;
+
+static uint64_t
+engine_rx(void *arg)
+{
+	struct sl_engine *e = arg;
+
+	e->ops->stats(e, &stats);
+	return stats.core[0].rx_pkts;
+}
+
+static void
+drain(void)
+{
+	struct rte_mbuf *b[BURST];
+	unsigned int n;
+
+	rte_delay_ms(50);
+	while ((n = rte_ring_dequeue_burst(rin, (void **)b, BURST, NULL)))
+		rte_pktmbuf_free_bulk(b, n);
+	rte_delay_ms(20);
+	while ((n = rte_ring_dequeue_burst(rout, (void **)b, BURST, NULL)))
+		rte_pktmbuf_free_bulk(b, n);
+}
+
+static void
+apply(struct sl_engine *e, struct sl_ids *ids, struct sl_snapshot **prev, const char *mode,
+      int acl, uint32_t gen)
+{
+	struct sl_config c;
+	char line[256], err[256];
+	struct sl_snapshot *s;
+	uint32_t i;
+
+	sl_config_init(&c);
+#define EXEC(...) do { snprintf(line, sizeof(line), __VA_ARGS__); \
+	if (sl_config_exec(&c, line, strlen(line), err, sizeof(err))) { \
+		fprintf(stderr, "dpdk_bench: %s: %s\n", line, err); exit(1); } } while (0)
+	EXEC("set flows size 2097152");
+	EXEC("add service www 198.51.100.10:80 proto tcp sched rr mode %s", mode);
+	EXEC("add backend www 10.220.0.11:80");
+	EXEC("add backend www 10.220.0.12:80");
+	if (acl) {
+		for (i = 1; i < (uint32_t)acl; i++)
+			EXEC("add acl %u deny proto tcp src 172.%u.%u.%u/32 dport %u", i, 16 + i % 16,
+			     (i / 16) % 256, i % 256, 1 + i % 1000);
+		EXEC("add acl %d allow proto tcp dst 198.51.100.10/32 dport 80", acl);
+		EXEC("set acl default deny");
+	}
+	s = sl_snapshot_build(&c, *prev, ids, gen, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "dpdk_bench: %s\n", err);
+		exit(1);
+	}
+	for (i = 0; i < s->max_backend_id; i++)
+		memcpy(s->backends[i].mac, "\x02\xbe\x00\x00\x00\x11", 6);
+	if (e->ops->apply(e, s, err, sizeof(err))) {
+		fprintf(stderr, "dpdk_bench: apply: %s\n", err);
+		exit(1);
+	}
+	for (i = 0; i < s->n_svc; i++)
+		s->svc[i].name = "";
+	sl_snapshot_free(*prev);
+	*prev = s;
+	sl_config_free(&c);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const modes[] = {"nat", "dsr", "tunnel"};
+	char *eal[] = {argv[0], "--no-pci", "--in-memory", "-l", "0,1", "--log-level",
+		       "lib.eal:warning", NULL};
+	char *opts[] = {"--local-ip", "10.220.0.1", NULL};
+	struct sl_engine_args a = {.argc = 2, .argv = opts};
+	struct pkt_spec spec = {.family = 4, .src = "10.100.0.1", .dst = "198.51.100.10",
+				.proto = 6, .sport = 1024, .dport = 80, .tcp_flags = 0x10};
+	double seconds = argc > 1 ? atof(argv[1]) : 1.0, t, limit_mpps;
+	struct sl_snapshot *prev = NULL;
+	struct sl_ids *ids = calloc(1, sizeof(*ids));
+	struct pkt_layout lay;
+	struct sl_engine *e;
+	uint64_t pkts, hz;
+	char err[256];
+	uint32_t gen = 1;
+	int m, acl, k, rc;
+
+	if (seconds <= 0 || seconds > 30)
+		seconds = 1;
+	if (rte_eal_init(7, eal) < 0) {
+		fprintf(stderr, "dpdk_bench: EAL failed (root? hugepages? deploy/install-deps.sh)\n");
+		return 1;
+	}
+	hz = rte_get_tsc_hz();
+	rin = rte_ring_create("bench_in", RING, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rout = rte_ring_create("bench_out", RING, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	mp = rte_pktmbuf_pool_create("bench_pool", POOL, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	rc = rin && rout && mp ? rte_eth_from_rings("bench_ring", &rin, 1, &rout, 1, 0) : -1;
+	if (rc < 0 || !ids) {
+		fprintf(stderr, "dpdk_bench: cannot make the ring port\n");
+		return 1;
+	}
+	port = (uint16_t)rc;
+	tmpl_len = pkt_build(&spec, tmpl, sizeof(tmpl), &lay);
+	src_off = lay.l3 + 12;
+	sport_off = lay.l4;
+
+	/* the limit: the same port, receive and transmit only */
+	{
+		struct rte_eth_conf conf = {0};
+
+		rte_eth_dev_configure(port, 1, 1, &conf);
+		rte_eth_rx_queue_setup(port, 0, 512, 0, NULL, mp);
+		rte_eth_tx_queue_setup(port, 0, 512, 0, NULL);
+		rte_eth_dev_start(port);
+		rte_eal_remote_launch(plain_worker, NULL, 1);
+		t = feed(seconds, 1000, ring_out_count, NULL, &pkts);
+		plain_stop = 1;
+		rte_eal_wait_lcore(1);
+		rte_eth_dev_stop(port);
+		drain();
+	}
+	limit_mpps = (double)pkts / t / 1e6;
+	printf("dpdk_bench: %.1f s a case, one worker lcore, TSC %.2f GHz\n\n", seconds, hz / 1e9);
+	printf("%-8s %-5s %-24s %8s %10s %8s   %s\n", "mode", "acl", "case", "Mpps", "cycles/pkt",
+	       "x limit", "path check");
+	printf("%-8s %-5s %-24s %8.2f %10.0f %8.2f   rx -> tx only\n", "-", "-", "receive, transmit",
+	       limit_mpps, (double)hz / (limit_mpps * 1e6), 1.0);
+
+	e = sl_dpdk_engine_create_on_eal(&a, err, sizeof(err));
+	if (!e) {
+		fprintf(stderr, "dpdk_bench: engine: %s\n", err);
+		return 1;
+	}
+	for (m = 0; m < 3; m++) {
+		for (acl = 0; acl <= 1000; acl += 1000) {
+			static const uint32_t flows[] = {0, 1000000, 1000};
+
+			apply(e, ids, &prev, modes[m], acl, gen++);
+			for (k = 0; k < 3; k++) {
+				struct sl_core_counters b, a2;
+				char label[40];
+				double mpps;
+				int ok;
+
+				spec.src = "10.100.0.1";
+				/* fresh clients per case so "new" is new */
+				tmpl[src_off + 1] = (uint8_t)(100 + m * 2 + acl / 1000);
+				tmpl[sport_off + 13] = k == 0 ? 0x02 : 0x10;
+				if (k == 1) /* make the 1M flows first */
+					feed(seconds * 2, flows[1], engine_rx, e, &pkts);
+				engine_rx(e);
+				b = stats.core[0];
+				t = feed(seconds, flows[k], engine_rx, e, &pkts);
+				a2 = stats.core[0];
+				mpps = (double)pkts / t / 1e6;
+				ok = a2.dropped_pkts == b.dropped_pkts &&
+				     (k == 0 ? a2.flow_new - b.flow_new >= pkts * 9 / 10
+					     : a2.flow_hits - b.flow_hits >= pkts * 9 / 10);
+				if (k == 0)
+					snprintf(label, sizeof(label), "new flows (SYN)");
+				else
+					snprintf(label, sizeof(label), "established, %u flows", flows[k]);
+				printf("%-8s %-5d %-24s %8.2f %10.0f %8.2f   %s (new %llu, hits %llu, "
+				       "drops %llu)\n", modes[m], acl, label, mpps,
+				       (double)hz / (mpps * 1e6), limit_mpps / mpps,
+				       ok ? "ok" : "WRONG PATH",
+				       (unsigned long long)(a2.flow_new - b.flow_new),
+				       (unsigned long long)(a2.flow_hits - b.flow_hits),
+				       (unsigned long long)(a2.dropped_pkts - b.dropped_pkts));
+				fflush(stdout);
+			}
+		}
+	}
+	drain();
+	e->ops->destroy(e);
+	sl_snapshot_free(prev);
+	free(ids);
+	return 0;
+}
