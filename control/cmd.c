@@ -910,10 +910,19 @@ parse_sink(struct parser *p, struct sl_cmd *c)
 				return fail(p, "category too long (at most %zu bytes)",
 					    sizeof(s->category) - 1);
 			strcpy(s->category, v);
+		} else if (s->type == SL_SINK_HTTP && !strcmp(kw, "dimensions")) {
+			if (once(p, &seen, 16, kw) || need(p, "K=V[,K=V] after 'dimensions'", &v))
+				return -1;
+			if (strlen(v) >= sizeof(s->dimensions))
+				return fail(p, "dimensions too long (at most %zu bytes)",
+					    sizeof(s->dimensions) - 1);
+			if (!strchr(v, '='))
+				return fail(p, "dimensions '%.*s%s' are KEY=VALUE[,KEY=VALUE...]", QW(v));
+			strcpy(s->dimensions, v);
 		} else {
 			return fail(p, "unknown %s sink option '%.*s%s' (expected: interval%s)",
 				    sink_names[s->type], QW(kw),
-				    s->type == SL_SINK_HTTP ? ", format, gzip, category" : "");
+				    s->type == SL_SINK_HTTP ? ", format, gzip, category, dimensions" : "");
 		}
 	}
 	return 0;
@@ -1164,7 +1173,7 @@ static const char help_all[] =
 "  set acl default allow|deny\n"
 "  add sink NAME pushgateway URL [interval DUR]\n"
 "  add sink NAME http URL [format prometheus|graphite|carbon2] [gzip on|off]\n"
-"      [category CATEGORY] [interval DUR]\n"
+"      [category CATEGORY] [dimensions K=V[,K=V]] [interval DUR]\n"
 "  add sink NAME statsd|graphite HOST:PORT [interval DUR]\n"
 "  del sink NAME\n"
 "  add cert NAME chain /PATH key /PATH\n"

@@ -646,6 +646,8 @@ save_sink(struct sbuf *b, const struct sl_sink_cfg *s)
 		sb_printf(b, " format %s gzip %s", sl_format_name(s->format), s->gzip ? "on" : "off");
 		if (s->category[0])
 			sb_printf(b, " category %s", s->category);
+		if (s->dimensions[0])
+			sb_printf(b, " dimensions %s", s->dimensions);
 	}
 	sb_printf(b, " interval %s\n", iv);
 }

@@ -244,7 +244,7 @@ gzip_body(const char *in, size_t len, struct sbuf *out)
 
 static int
 http_send(const char *url, const char *method, const char *body, size_t len, const char *ctype,
-	  const char *category, int gzip, char *err, size_t errlen)
+	  const char *category, const char *dimensions, int gzip, char *err, size_t errlen)
 {
 	struct curl_slist *h = NULL;
 	struct sbuf z = {0};
@@ -261,6 +261,10 @@ http_send(const char *url, const char *method, const char *body, size_t len, con
 	h = curl_slist_append(h, hdr);
 	if (category && *category) {
 		snprintf(hdr, sizeof(hdr), "X-Sumo-Category: %s", category);
+		h = curl_slist_append(h, hdr);
+	}
+	if (dimensions && *dimensions) {
+		snprintf(hdr, sizeof(hdr), "X-Sumo-Dimensions: %s", dimensions);
 		h = curl_slist_append(h, hdr);
 	}
 	if (gzip) {
@@ -436,7 +440,8 @@ deliver(const struct sl_sink_cfg *c, const char *host, const char *prom, size_t 
 
 		snprintf(url, sizeof(url), "%.*s/metrics/job/sluice/instance/%s",
 			 (int)(n && c->target[n - 1] == '/' ? n - 1 : n), c->target, host);
-		rc = http_send(url, "PUT", prom, len, "text/plain; version=0.0.4", NULL, 0, err, errlen);
+		rc = http_send(url, "PUT", prom, len, "text/plain; version=0.0.4", NULL, NULL, 0, err,
+			       errlen);
 		break;
 	}
 	case SL_SINK_HTTP: {
@@ -468,7 +473,7 @@ deliver(const struct sl_sink_cfg *c, const char *host, const char *prom, size_t 
 					end = pos + HTTP_BATCH_MAX;
 			}
 			rc = http_send(c->target, "POST", body + pos, end - pos, ct[c->format],
-				       c->category, c->gzip, err, errlen);
+				       c->category, c->dimensions, c->gzip, err, errlen);
 			pos = end;
 		}
 		break;

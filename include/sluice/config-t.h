@@ -125,6 +125,7 @@ struct sl_sink_cfg {
 	uint32_t interval_ms;
 	char target[SL_URL_MAX];   /* URL (pushgateway, http) or HOST:PORT */
 	char category[SL_NAME_MAX * 4]; /* http: X-Sumo-Category, may be empty */
+	char dimensions[SL_NAME_MAX * 4]; /* http: X-Sumo-Dimensions (k=v,k=v), may be empty */
 };
 
 struct sl_cert_cfg {

@@ -283,5 +283,48 @@ LoadPlugin csv
             p.wait(20)
 
 
+def test_sumo_batches_and_formats():
+    """2000 backends make over 1 MB of metrics: SumoLogic's HTTP source
+    gets it in batches under 1 MB, cut at line ends, every line in its
+    declared format (prometheus and graphite), with the dimensions header."""
+    Sumo.got = []
+    hport = free_port()
+    httpd = socketserver.TCPServer(('127.0.0.1', hport), Sumo)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    conf = ''.join('add service s%d 198.51.100.%d:80\n' % (i, 20 + i) for i in range(2))
+    conf += ''.join('add backend s%d 127.%d.%d.%d:80\n' % (i % 2, 10 + i % 2, k // 250, k % 250)
+                    for i in range(2) for k in range(1000))
+    conf += ('add sink pm http http://127.0.0.1:%d/prom format prometheus dimensions '
+             'env=test,tier=lb interval 1s\n' % hport)
+    conf += 'add sink gf http http://127.0.0.1:%d/graphite format graphite interval 1s\n' % hport
+    d = Daemon(conf)
+    try:
+        def posts(path):
+            return [(h, b) for h, b in Sumo.got if h.get('Content-Type', '').endswith(path)]
+        wait_for(lambda: len(posts('prometheus')) >= 2 and len(posts('graphite')) >= 2, 20,
+                 'two batches of each format')
+        prom_lines = graphite_lines = 0
+        for h, b in posts('prometheus'):
+            assert len(b) <= 1000000 and b.endswith(b'\n'), len(b)
+            assert h['X-Sumo-Dimensions'] == 'env=test,tier=lb', h
+            for l in b.decode().splitlines():
+                assert re.match(r'^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="[^"]*",?)*\})? [0-9.e+-]+)$',
+                                l), l
+                prom_lines += 1
+        for h, b in posts('graphite'):
+            assert len(b) <= 1000000 and b.endswith(b'\n'), len(b)
+            for l in b.decode().splitlines():
+                assert re.match(r'^sluice\.[\w-]+\.[\w.-]+ [0-9.e+-]+ \d{10}$', l), l
+                graphite_lines += 1
+        sizes = [len(b) for _, b in posts('prometheus')]
+        print('     prometheus batches of %s bytes, %d lines; graphite %d lines'
+              % (sizes[:3], prom_lines, graphite_lines))
+        assert max(sizes) > 900000
+    finally:
+        d.stop()
+        httpd.shutdown()
+
+
 if __name__ == '__main__':
-    run_tests([test_pushgateway, test_sumo_statsd_graphite, test_real_carbon_and_collectd])
+    run_tests([test_pushgateway, test_sumo_statsd_graphite, test_real_carbon_and_collectd,
+               test_sumo_batches_and_formats])
