@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -185,19 +186,24 @@ def xdp_attached(ns, dev):
 def test_xdp_end_to_end():
     if os.geteuid() != 0:
         skip('namespaces and XDP need root')
-    for tool in ('nginx', 'curl', 'wrk'):
+    for tool in ('nginx', 'curl', 'wrk', 'prometheus-pushgateway'):
         if not shutil.which(tool):
             skip('%s is not installed (deploy/install-deps.sh installs it)' % tool)
     setup_net()
-    ngs, d = [], None
+    ngs, d, gw = [], None, None
     try:
         ngs = [Nginx('b1'), Nginx('b2')]
         for b, ip in (('b1', '10.210.1.2'), ('b2', '10.210.2.2')):
             wait_for(lambda: sh('curl', '-s', '-m', '2', 'http://%s/' % ip, check=False,
                                 ns='lb').stdout.strip() == b, 10, 'nginx in ' + b)
+        # a real Pushgateway beside sluiced, in the lb namespace
+        gw = subprocess.Popen(['ip', 'netns', 'exec', NS['lb'], 'prometheus-pushgateway',
+                               '--web.listen-address=127.0.0.1:9091'],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         d = Sluiced('add service www %s:80 proto tcp sched rr mode nat\n'
                     'add backend www 10.210.1.2:80\nadd backend www 10.210.2.2:80\n'
-                    'set service www check tcp interval 1s timeout 500ms\n' % VIP)
+                    'set service www check tcp interval 1s timeout 500ms\n'
+                    'add sink pg pushgateway http://127.0.0.1:9091 interval 1s\n' % VIP)
         assert all(xdp_attached('lb', dev) for dev in ('lb0', 'lb1', 'lb2'))
         ncpu = os.cpu_count() or 1
 
@@ -230,6 +236,19 @@ def test_xdp_end_to_end():
             r = subprocess.run(['promtool', 'check', 'metrics'], input=text, capture_output=True,
                                text=True)
             assert r.returncode == 0, r.stdout + r.stderr
+        # and pushed: the gateway holds the same figures
+        host = socket.gethostname()
+        key = 'sluice_service_new_flows_total{instance="%s",job="sluice",service="www"}' % host
+
+        def gateway_value():
+            out = sh('curl', '-s', 'http://127.0.0.1:9091/metrics', ns='lb', check=False).stdout
+            for line in out.splitlines():
+                if line.startswith(key + ' '):
+                    return float(line.rsplit(' ', 1)[1])
+            return None
+        wait_for(lambda: gateway_value() == sv['new_flows'], 15, 'the pushed new flows')
+        print('     pushgateway: %s = %d, as show services says' % (key.split('{')[0],
+                                                                 gateway_value()))
 
         # drain: no new connection reaches the drained backend
         assert d.cmd('set backend www/10.210.1.2:80 state drain') == ''
@@ -298,6 +317,9 @@ def test_xdp_end_to_end():
             d.stop()
         for ng in ngs:
             ng.stop()
+        if gw:
+            gw.terminate()
+            gw.wait(10)
         # detached on exit
         if d:
             assert not xdp_attached('lb', 'lb0'), 'XDP left attached after stop'
