@@ -27,7 +27,16 @@
 #define HTTP_BATCH_MAX  (1000 * 1000)   /* under SumoLogic's 1 MB */
 #define UDP_MAX         1400
 
+struct sl_sinks;
+
+/* One sink, with a thread of its own: a slow sink delays only itself. */
 struct sink {
+	struct sl_sinks *owner;
+	pthread_t th;
+	pthread_cond_t cv;
+	int gone;                /* removed: the thread ends after its send */
+	int done;                /* the thread has ended (joinable) */
+	struct sink *next_retired;
 	struct sl_sink_cfg cfg;
 	uint64_t next_due_ms;
 	char *q[SL_SINK_BACKLOG];
@@ -38,12 +47,10 @@ struct sink {
 };
 
 struct sl_sinks {
-	pthread_t th;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop, started;
 	struct sink *s[SL_MAX_SINKS];
 	int n;
+	struct sink *retired;    /* removed sinks whose thread may still run */
 	char host[64];
 };
 
@@ -508,30 +515,29 @@ find(struct sl_sinks *s, const char *name)
 	return NULL;
 }
 
+static void
+sink_free(struct sink *k)
+{
+	int i;
+
+	for (i = 0; i < k->qn; i++)
+		free(k->q[i]);
+	pthread_cond_destroy(&k->cv);
+	free(k);
+}
+
 static void *
 run(void *arg)
 {
-	struct sl_sinks *s = arg;
+	struct sink *k = arg;
+	struct sl_sinks *s = k->owner;
 
 	pthread_mutex_lock(&s->mu);
-	while (!s->stop) {
-		uint64_t now = sl_now_ms(), wake = now + 1000;
-		struct sink *k = NULL;
-		int i;
+	while (!k->gone) {
+		uint64_t now = sl_now_ms();
 
-		for (i = 0; i < s->n; i++) {
-			struct sink *x = s->s[i];
-
-			if (!x->qn)
-				continue;
-			if (x->retry_at <= now) {
-				k = x;
-				break;
-			}
-			if (x->retry_at < wake)
-				wake = x->retry_at;
-		}
-		if (!k) {
+		if (!k->qn || k->retry_at > now) {
+			uint64_t wake = k->qn ? k->retry_at : now + 1000;
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -541,7 +547,7 @@ run(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
-			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			pthread_cond_timedwait(&k->cv, &s->mu, &ts);
 			continue;
 		}
 		{
@@ -557,11 +563,6 @@ run(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			rc = deliver(&cfg, s->host, payload, len, err, sizeof(err));
 			pthread_mutex_lock(&s->mu);
-			k = find(s, cfg.name); /* the sink may be gone meanwhile */
-			if (!k) {
-				free(payload);
-				continue;
-			}
 			now = sl_now_ms();
 			if (rc == 0) {
 				k->sent++;
@@ -590,6 +591,7 @@ run(void *arg)
 			}
 		}
 	}
+	k->done = 1;
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
 }
@@ -603,24 +605,41 @@ sl_sinks_new(const char *host)
 		return NULL;
 	snprintf(s->host, sizeof(s->host), "%s", host);
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (pthread_create(&s->th, NULL, run, s)) {
-		free(s);
-		return NULL;
-	}
-	s->started = 1;
 	return s;
 }
 
+/* Join and free retired sinks whose thread has ended (all, if wait). */
 static void
-sink_free(struct sink *k)
+reap(struct sl_sinks *s, int wait)
 {
-	int i;
+	struct sink **pp = &s->retired;
 
-	for (i = 0; i < k->qn; i++)
-		free(k->q[i]);
-	free(k);
+	while (*pp) {
+		struct sink *k = *pp;
+		int done;
+
+		pthread_mutex_lock(&s->mu);
+		done = k->done;
+		pthread_mutex_unlock(&s->mu);
+		if (done || wait) {
+			pthread_join(k->th, NULL);
+			*pp = k->next_retired;
+			sink_free(k);
+		} else {
+			pp = &k->next_retired;
+		}
+	}
+}
+
+/* Under s->mu: stop k's thread at its next wake and keep it for reaping. */
+static void
+retire(struct sl_sinks *s, struct sink *k)
+{
+	k->gone = 1;
+	pthread_cond_signal(&k->cv);
+	k->next_retired = s->retired;
+	s->retired = k;
 }
 
 void
@@ -631,14 +650,13 @@ sl_sinks_free(struct sl_sinks *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->mu);
-	s->stop = 1;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	if (s->started)
-		pthread_join(s->th, NULL);
 	for (i = 0; i < s->n; i++)
-		sink_free(s->s[i]);
+		retire(s, s->s[i]);
+	s->n = 0;
+	pthread_mutex_unlock(&s->mu);
+	reap(s, 1);
 	curl_global_cleanup();
+	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
@@ -649,23 +667,30 @@ sl_sinks_sync(struct sl_sinks *s, const struct sl_config *cfg)
 	uint32_t i;
 	int j, rc = 0;
 
+	reap(s, 0);
 	pthread_mutex_lock(&s->mu);
 	for (i = 0; i < cfg->n_sinks && i < SL_MAX_SINKS; i++) {
 		struct sink *k = find(s, cfg->sinks[i].name);
 
 		if (k) {
-			int interval_changed = k->cfg.interval_ms != cfg->sinks[i].interval_ms;
-
-			k->cfg = cfg->sinks[i];
-			if (interval_changed)
+			if (k->cfg.interval_ms != cfg->sinks[i].interval_ms)
 				k->next_due_ms = 0;
+			k->cfg = cfg->sinks[i];
 		} else {
 			k = calloc(1, sizeof(*k));
 			if (!k) {
 				rc = -1;
 				continue;
 			}
+			k->owner = s;
 			k->cfg = cfg->sinks[i];
+			pthread_cond_init(&k->cv, NULL);
+			if (pthread_create(&k->th, NULL, run, k)) {
+				pthread_cond_destroy(&k->cv);
+				free(k);
+				rc = -1;
+				continue;
+			}
 		}
 		next[i] = k;
 	}
@@ -675,7 +700,7 @@ sl_sinks_sync(struct sl_sinks *s, const struct sl_config *cfg)
 		for (i = 0; i < cfg->n_sinks && i < SL_MAX_SINKS; i++)
 			kept |= next[i] == s->s[j];
 		if (!kept)
-			sink_free(s->s[j]);
+			retire(s, s->s[j]);
 	}
 	s->n = 0;
 	for (i = 0; i < cfg->n_sinks && i < SL_MAX_SINKS; i++)
@@ -746,7 +771,7 @@ sl_sinks_push(struct sl_sinks *s, const char *name, const char *text, size_t len
 		k->q[k->qn] = copy;
 		k->qlen[k->qn] = len;
 		k->qn++;
-		pthread_cond_signal(&s->cv);
+		pthread_cond_signal(&k->cv);
 	}
 	pthread_mutex_unlock(&s->mu);
 }

@@ -4,8 +4,8 @@
  * and off the daemon's thread.
  *
  * The daemon renders the metrics (Prometheus text) on its loop at each
- * sink's interval and hands the text over; a thread of its own turns it
- * into the sink's format and sends it: Prometheus Pushgateway (HTTP PUT),
+ * sink's interval and hands the text over; each sink's own thread turns it
+ * into the sink's format and sends it (a slow sink delays only itself): Prometheus Pushgateway (HTTP PUT),
  * an HTTP collector such as SumoLogic's (POST, prometheus / graphite /
  * carbon2, optional gzip and X-Sumo-Category), StatsD (UDP datagrams
  * within 1400 bytes) or Graphite plaintext (TCP). A slow or dead sink
@@ -36,7 +36,8 @@ struct sl_sinks;
 
 /* host: the label / path element that names this node. */
 struct sl_sinks *sl_sinks_new(const char *host);
-void sl_sinks_free(struct sl_sinks *s);   /* stops the thread; drops the backlog */
+void sl_sinks_free(struct sl_sinks *s);   /* stops the threads (a send in flight ends
+					   * first); drops the backlogs */
 
 /* Make the set of sinks match cfg (kept sinks keep their backlog). */
 int sl_sinks_sync(struct sl_sinks *s, const struct sl_config *cfg);
