@@ -224,76 +224,136 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	tx_enqueue(w, port_idx, m);
 }
 
-/* The firewall's verdict, counted per rule. */
+/* A parsed packet that goes on to the firewall and the services. */
 static inline int
-acl_action(struct dp_worker *w, const struct dp_snap *s, const struct sl_pkt *p, uint32_t len)
+is_ip_for_us(const struct sl_pkt *p)
 {
-	uint32_t res = 0, ctr = DP_ACL_CTR_DEFAULT;
-	int action = s->acl_default;
-
-	if (p->key.family == SL_AF_INET && s->acl4) {
-		struct dp_acl_key4 k = {.proto = p->key.proto, .src = p->key.src.w[0],
-					.dst = p->key.dst.w[0], .sport = p->key.sport_be,
-					.dport = p->key.dport_be};
-		const uint8_t *data = (const uint8_t *)&k;
-
-		rte_acl_classify(s->acl4, &data, &res, 1, 1);
-	} else if (p->key.family == SL_AF_INET6 && s->acl6) {
-		struct dp_acl_key6 k = {.proto = p->key.proto, .sport = p->key.sport_be,
-					.dport = p->key.dport_be};
-		const uint8_t *data = (const uint8_t *)&k;
-
-		memcpy(k.src, p->key.src.w, 16);
-		memcpy(k.dst, p->key.dst.w, 16);
-		rte_acl_classify(s->acl6, &data, &res, 1, 1);
-	}
-	if (res && res <= s->n_acl) {
-		action = s->acl_action[res - 1];
-		ctr = s->acl_ctr[res - 1];
-	}
-	w->acl[ctr].pkts++;
-	w->acl[ctr].bytes += len;
-	return action;
+	return p->key.family != SL_AF_NONE && !(p->flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR));
 }
 
+/*
+ * The firewall for a whole burst: one rte_acl_classify() per family over
+ * every packet of that family (as rte_acl is built to be used), then each
+ * packet's rule counted. act[k] gets the action; -1 for packets that do
+ * not reach the firewall.
+ */
+static void
+acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
+	  const struct sl_pkt *p, const int *rc, uint16_t n, int *act)
+{
+	struct dp_acl_key4 k4[DP_BURST];
+	struct dp_acl_key6 k6[DP_BURST];
+	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
+	uint32_t r4[DP_BURST], r6[DP_BURST];
+	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
+
+	for (k = 0; k < n; k++) {
+		act[k] = -1;
+		if (rc[k] || !is_ip_for_us(&p[k]))
+			continue;
+		act[k] = s->acl_default;
+		if (p[k].key.family == SL_AF_INET && s->acl4) {
+			struct dp_acl_key4 *x = &k4[n4];
+
+			memset(x, 0, sizeof(*x));
+			x->proto = p[k].key.proto;
+			x->src = p[k].key.src.w[0];
+			x->dst = p[k].key.dst.w[0];
+			x->sport = p[k].key.sport_be;
+			x->dport = p[k].key.dport_be;
+			d4[n4] = (const uint8_t *)x;
+			i4[n4++] = k;
+		} else if (p[k].key.family == SL_AF_INET6 && s->acl6) {
+			struct dp_acl_key6 *x = &k6[n6];
+
+			memset(x, 0, sizeof(*x));
+			x->proto = p[k].key.proto;
+			memcpy(x->src, p[k].key.src.w, 16);
+			memcpy(x->dst, p[k].key.dst.w, 16);
+			x->sport = p[k].key.sport_be;
+			x->dport = p[k].key.dport_be;
+			d6[n6] = (const uint8_t *)x;
+			i6[n6++] = k;
+		} else {
+			w->acl[DP_ACL_CTR_DEFAULT].pkts++;
+			w->acl[DP_ACL_CTR_DEFAULT].bytes += m[k]->pkt_len;
+		}
+	}
+	if (n4)
+		rte_acl_classify(s->acl4, d4, r4, n4, 1);
+	if (n6)
+		rte_acl_classify(s->acl6, d6, r6, n6, 1);
+	for (k = 0; k < n4 + n6; k++) {
+		uint16_t idx = k < n4 ? i4[k] : i6[k - n4];
+		uint32_t res = k < n4 ? r4[k] : r6[k - n4], ctr = DP_ACL_CTR_DEFAULT;
+
+		if (res && res <= s->n_acl) {
+			act[idx] = s->acl_action[res - 1];
+			ctr = s->acl_ctr[res - 1];
+		}
+		w->acl[ctr].pkts++;
+		w->acl[ctr].bytes += m[idx]->pkt_len;
+	}
+}
+
+/* One packet of the burst, parsed and past the firewall. */
 static void
 handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-       struct rte_mbuf *m, uint16_t port_idx, uint64_t now)
+       struct rte_mbuf *m, struct sl_pkt *p, int rc, int act, uint16_t port_idx, uint64_t now)
 {
 	const struct dp_svc *v;
 	struct sl_svc_key sk;
-	struct sl_pkt p;
-	int rc;
 
 	w->core.rx_pkts++;
 	w->core.rx_bytes += m->pkt_len;
-	rc = sl_parse(rte_pktmbuf_mtod(m, const uint8_t *),
-		      rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len, m->pkt_len, &p);
 	if (sl_unlikely(rc)) {
 		drop(w, m, rc);
 		return;
 	}
-	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR)) ||
-	    !s) {
+	if (!s || !is_ip_for_us(p)) {
 		to_host(w, e, m);
 		return;
 	}
-	/* the firewall, for every IP packet */
-	if (acl_action(w, s, &p, m->pkt_len) == SL_ACL_DENY) {
+	if (act == SL_ACL_DENY) {
 		drop(w, m, SL_DROP_ACL_DENY);
 		return;
 	}
 	memset(&sk, 0, sizeof(sk));
-	sk.vip = p.key.dst;
-	sk.port_be = p.key.dport_be;
-	sk.proto = p.key.proto;
-	sk.family = p.key.family;
+	sk.vip = p->key.dst;
+	sk.port_be = p->key.dport_be;
+	sk.proto = p->key.proto;
+	sk.family = p->key.family;
 	v = dp_snap_lookup(s, &sk);
 	if (!v) {
 		to_host(w, e, m);
 		return;
 	}
-	forward(w, e, s, v, m, &p, port_idx, now);
+	forward(w, e, s, v, m, p, port_idx, now);
+}
+
+/* A received burst: parse all, classify all, then act packet by packet. */
+static void
+handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+	     struct rte_mbuf **m, uint16_t n, uint16_t port_idx, uint64_t now)
+{
+	struct sl_pkt p[DP_BURST];
+	int rc[DP_BURST], act[DP_BURST];
+	uint16_t k;
+
+	for (k = 0; k < n; k++) {
+		if (k + 3 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(m[k + 3], void *));
+		rc[k] = sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
+				 rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
+				 m[k]->pkt_len, &p[k]);
+	}
+	if (s)
+		acl_burst(w, s, m, p, rc, n, act);
+	else
+		for (k = 0; k < n; k++)
+			act[k] = -1;
+	for (k = 0; k < n; k++)
+		handle(w, e, s, m[k], &p[k], rc[k], act[k], port_idx, now);
 }
 
 int
@@ -319,20 +379,18 @@ dp_worker_main(void *arg)
 				continue;
 			if (s && w->ft)
 				sl_ft_write_begin(w->ft);
-			for (k = 0; k < n; k++) {
-				if (k + 3 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 3], void *));
-				if (pt->is_exception) {
-					/* from the kernel: out of the first port */
+			if (pt->is_exception) {
+				/* from the kernel: out of the first port */
+				for (k = 0; k < n; k++) {
 					w->core.rx_pkts++;
 					w->core.rx_bytes += pkts[k]->pkt_len;
 					if (e->port[0].nq > w->idx)
 						tx_enqueue(w, 0, pkts[k]);
 					else
 						rte_pktmbuf_free(pkts[k]);
-					continue;
 				}
-				handle(w, e, s && w->ft ? s : NULL, pkts[k], i, now);
+			} else {
+				handle_burst(w, e, s && w->ft ? s : NULL, pkts, n, i, now);
 			}
 			if (s && w->ft) {
 				w->core.flows_active = w->ft->count;
