@@ -390,7 +390,11 @@ dp_worker_main(void *arg)
 						rte_pktmbuf_free(pkts[k]);
 				}
 			} else {
+				uint64_t t0 = rte_rdtsc();
+
 				handle_burst(w, e, s && w->ft ? s : NULL, pkts, n, i, now);
+				tx_flush(w, e);
+				w->core.busy_cycles += rte_rdtsc() - t0;
 			}
 			if (s && w->ft) {
 				w->core.flows_active = w->ft->count;

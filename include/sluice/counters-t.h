@@ -76,7 +76,8 @@ struct sl_core_counters {
 	uint64_t flow_rescheduled; /* backend gone: moved to a new one */
 	uint64_t flow_reset;     /* backend gone, policy reset */
 	uint64_t flows_active;   /* gauge: entries in this core's table */
-	uint64_t rsvd[2];
+	uint64_t busy_cycles;    /* DPDK: TSC cycles spent on received bursts (0 in XDP) */
+	uint64_t rsvd;
 	/* drops by reason (enum sl_drop_reason) */
 	uint64_t drops[SL_DROP_SLOTS];
 } __attribute__((aligned(SL_CACHE_LINE)));
