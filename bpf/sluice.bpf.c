@@ -575,6 +575,11 @@ int sluice_xdp(struct xdp_md *ctx)
 			return drop(c, SL_DROP_MTU);
 		if (start && bpf_xdp_adjust_head(ctx, start))
 			return drop(c, SL_DROP_MTU);
+		/* the outer header says DF: a frame over the MTU would be lost */
+		if (bpf_xdp_get_buff_len(ctx) > (uint64_t)g->mtu + sizeof(struct sl_ethhdr)) {
+			bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
+			return drop(c, SL_DROP_MTU);
+		}
 		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
 		return out(ctx, ifindex, c);
 #undef e

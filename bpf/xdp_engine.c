@@ -173,7 +173,9 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		if (bpf_map__pin(m, path))
 			return err_set(err, errlen, "cannot pin %s: %s", path, strerror(errno));
 	}
-	/* our interfaces' MACs, for next hops the control plane resolved */
+	/* our interfaces' MACs, for next hops the control plane resolved, and
+	 * the smallest MTU, which tunnelled frames must keep within */
+	x->g.mtu = 0;
 	for (i = 0; i < x->n_if; i++) {
 		struct sl_xdp_ifmac im = {0};
 		struct ifreq ifr;
@@ -186,9 +188,14 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 			memcpy(im.mac, ifr.ifr_hwaddr.sa_data, 6);
 			bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_ifmac), &k, &im, BPF_ANY);
 		}
+		if (s >= 0 && ioctl(s, SIOCGIFMTU, &ifr) == 0 &&
+		    (!x->g.mtu || (uint32_t)ifr.ifr_mtu < x->g.mtu))
+			x->g.mtu = (uint32_t)ifr.ifr_mtu;
 		if (s >= 0)
 			close(s);
 	}
+	if (!x->g.mtu)
+		x->g.mtu = 1500;
 	fd = bpf_map__fd(x->skel->maps.sl_active);
 	if (bpf_map_update_elem(fd, &zero, &zero, BPF_ANY))
 		return err_set(err, errlen, "cannot initialise the maps: %s", strerror(errno));

@@ -4,7 +4,7 @@
 #
 #   1. deploy/install-deps.sh (packages, hugepages, bpffs; idempotent)
 #   2. build/        gcc, every part enabled: meson test, all suites
-#   3. build-asan/   gcc -fsanitize=address,undefined: unit, bpf, cli, ctl, xdp, dpdk
+#   3. build-asan/   gcc -fsanitize=address,undefined: unit, bpf, cli, ctl, xdp, dpdk, diff
 #   4. build-fuzz/   clang + libFuzzer: each fuzzer for FUZZ_SECONDS (60)
 #
 # Under CI=true warnings are errors and a skipped test is a failure: CI
@@ -61,7 +61,7 @@ setup build-asan "${all_parts[@]}" -Db_sanitize=address,undefined -Db_lundef=fal
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	run_suites build-asan asan --suite unit --suite bpf --suite cli --suite ctl --suite xdp --suite dpdk
+	run_suites build-asan asan --suite unit --suite bpf --suite cli --suite ctl --suite xdp --suite dpdk --suite diff
 
 log "fuzz (clang + libFuzzer, ${fuzz_seconds}s each)"
 CC=clang setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \

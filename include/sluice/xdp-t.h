@@ -42,7 +42,7 @@ struct sl_xdp_globals {
 	uint32_t acl_words;        /* 0: no rule, the default decides */
 	uint32_t acl_sport_n;      /* port intervals in use */
 	uint32_t acl_dport_n;
-	uint32_t pad2;
+	uint32_t mtu;              /* the interfaces' (smallest) MTU: tunnels stay within */
 };
 SL_STATIC_ASSERT(sizeof(struct sl_xdp_globals) == 120, "xdp globals layout");
 
