@@ -4,12 +4,13 @@
  * snapshots published by pointer swap and freed after an RCU grace period,
  * counters summed and flows listed without stopping the workers.
  *
- * Not in this slice (each refused with a reason, warned about, or counted,
- * never silent): ACL matching (rules are copied, not matched: a warning at
- * the first apply, ACL counters stay zero); NAT replies (nat translates
- * the forward direction only); neighbour resolution (backend MACs come
- * from the snapshot or --gw-mac, else apply refuses); the flow table's size
- * changing at run time (refused: restart).
+ * Not yet (each refused with a reason or counted, never silent): steering
+ * a NAT reply to the worker that owns its flow when RSS spreads them (one
+ * worker is right; with several, a reply on another worker's queue goes
+ * to the host); ARP/ND answered by the engine (backend MACs come from the
+ * snapshot, which the daemon fills from the kernel's tables, or --gw-mac,
+ * else apply refuses; replies to clients go to --gw-mac); the flow table's
+ * size changing at run time (refused: restart).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -406,7 +407,7 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				const struct sl_ft_entry *x = &buf[k];
 				struct sl_flow_info *f;
 
-				if (!x->used || (x->key.family != SL_AF_INET && x->key.family != SL_AF_INET6) ||
+				if (!x->used || (x->flow.flags & SL_FLOW_F_NAT_REPLY) || (x->key.family != SL_AF_INET && x->key.family != SL_AF_INET6) ||
 				    x->flow.svc_id >= SL_MAX_SERVICES ||
 				    x->flow.backend_id >= SL_MAX_BACKENDS)
 					continue;

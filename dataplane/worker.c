@@ -196,17 +196,53 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		break;
 	}
 	case SL_FWD_NAT: {
-		/* Forward direction only in this slice: DNAT to the backend and
-		 * SNAT to the service's (or the engine's) local address, with a
-		 * source port from the flow's hash, as the XDP engine picks it.
-		 * Replies are not translated back yet. */
+		/* DNAT to the backend, SNAT to the service's (or the engine's)
+		 * local address with a source port from the flow's hash (as the
+		 * XDP engine picks it, a few tries past ports other clients
+		 * hold), and a reply entry in the same table so that the
+		 * backend's answer finds its way back (see nat_reply()). */
 		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
 			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 
 		if (!fe->flow.nat_port_be) {
-			uint32_t h = sl_flow_hash(&p->key, 0x6e6174u);
+			uint32_t h = sl_flow_hash(&p->key, 0x6e6174u), fidx = (uint32_t)(fe - w->ft->e);
+			struct sl_flow_key rk;
+			struct sl_ft_entry *re = NULL;
+			int i, ev = 0;
 
-			fe->flow.nat_port_be = sl_htons((uint16_t)(1024 + h % 64512));
+			memset(&rk, 0, sizeof(rk));
+			rk.src = be->addr;
+			rk.dst = snat;
+			rk.sport_be = be->port_be;
+			rk.proto = p->key.proto;
+			rk.family = p->key.family;
+			for (i = 0; i < 4; i++) {
+				rk.dport_be = sl_htons((uint16_t)(1024 + (h + (uint32_t)i * 7919) % 64512));
+				re = sl_ft_lookup(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW));
+				if (!re)
+					break;
+				if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
+				    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == fidx)
+					break; /* ours already */
+			}
+			if (i == 4) {
+				drop(w, m, SL_DROP_NAT_NO_PORT);
+				return;
+			}
+			fe->flow.nat_port_be = rk.dport_be;
+			if (!re) {
+				re = sl_ft_insert(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW), now, &ev);
+				w->core.flow_evicted += (uint64_t)ev;
+				/* the insert may have evicted the forward entry itself */
+				if (!fe->used || memcmp(&fe->key, &p->key, sizeof(p->key))) {
+					sl_ft_remove(w->ft, re);
+					drop(w, m, SL_DROP_NAT_NO_PORT);
+					return;
+				}
+			}
+			re->flow.flags = SL_FLOW_F_NAT_REPLY;
+			re->flow.backend_id = (uint16_t)fidx;
+			re->flow.svc_id = (uint16_t)(fidx >> 16);
 		}
 		if (sl_rw_nat(data, data + m->data_len, p, &snat, fe->flow.nat_port_be, &be->addr,
 			      be->port_be) ||
@@ -296,6 +332,44 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 	}
 }
 
+/* A backend's reply to a NAT flow: back to the client, from the VIP, out
+ * the way it came, toward the gateway (--gw-mac). 1 when it was one. */
+static int
+nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+	  struct rte_mbuf *m, struct sl_pkt *p, uint16_t port_idx, uint64_t now)
+{
+	struct sl_ft_entry *re, *fe;
+	uint32_t fidx;
+	uint8_t *data;
+
+	re = sl_ft_lookup(w->ft, &p->key, sl_flow_hash(&p->key, SL_HASH_SEED_FLOW));
+	if (!re || !(re->flow.flags & SL_FLOW_F_NAT_REPLY))
+		return 0;
+	fidx = (uint32_t)re->flow.svc_id << 16 | re->flow.backend_id;
+	fe = fidx < w->ft->capacity ? &w->ft->e[fidx] : NULL;
+	if (!fe || !fe->used || (fe->flow.flags & SL_FLOW_F_NAT_REPLY) ||
+	    fe->flow.nat_port_be != p->key.dport_be) {
+		sl_ft_remove(w->ft, re); /* its flow is gone */
+		return 0;
+	}
+	if (!e->opt.have_gw_mac) {
+		drop(w, m, SL_DROP_NO_NEIGH);
+		return 1;
+	}
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+	if (sl_rw_nat(data, data + m->data_len, p, &fe->key.dst, fe->key.dport_be, &fe->key.src,
+		      fe->key.sport_be) ||
+	    sl_rw_dsr(data, data + m->data_len, e->opt.gw_mac, e->port[port_idx].mac.addr_bytes)) {
+		drop(w, m, SL_DROP_NAT_NO_PORT);
+		return 1;
+	}
+	sl_ft_touch(w->ft, re, now);
+	sl_ft_touch(w->ft, fe, now);
+	(void)s;
+	tx_enqueue(w, port_idx, m);
+	return 1;
+}
+
 /* One packet of the burst, parsed and past the firewall. */
 static void
 handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
@@ -318,6 +392,8 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		drop(w, m, SL_DROP_ACL_DENY);
 		return;
 	}
+	if (w->ft && nat_reply(w, e, s, m, p, port_idx, now))
+		return;
 	memset(&sk, 0, sizeof(sk));
 	sk.vip = p->key.dst;
 	sk.port_be = p->key.dport_be;

@@ -409,17 +409,6 @@ static const char *
 known_difference(const uint8_t *in, size_t len, const struct result *x, const struct result *d)
 {
 	(void)in, (void)len;
-	/*
-	 * KNOWN 2 (nat): a backend's reply to a NAT flow (from the backend's
-	 * address and port to this node's address and the flow's NAT port).
-	 * The XDP engine translates it back (from the VIP to the client) and
-	 * sends it; the DPDK engine, which translates the forward direction
-	 * only in this slice (engine_dpdk.c, "NAT replies"), hands it to the
-	 * host. DESIGN.md: "replies come back through sluice": XDP is right.
-	 */
-	if (in_nat_reply && x->verdict == V_FWD && d->verdict == V_HOST)
-		return "KNOWN 2: the XDP engine translates a NAT reply back to the client; the "
-		       "DPDK engine (forward direction only) hands it to the host";
 	return NULL;
 }
 
