@@ -39,6 +39,7 @@
 #include "log.h"
 #include "sluice.skel.h"
 #include "xdp_engine.h"
+#include "sbuf.h"
 
 #define PIN_ROOT "/sys/fs/bpf/sluice"
 #define MAX_IFACES 8
@@ -69,19 +70,6 @@ struct xdp_engine {
 	uint16_t pos_ctr[SL_MAX_ACL_RULES];    /* active snapshot: position -> counter */
 	uint32_t n_acl;                        /* rules in the active snapshot */
 };
-
-static int __attribute__((format(printf, 3, 4)))
-err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* The first IPv4 and global IPv6 address of the first interface: the
  * default NAT and tunnel sources. */
@@ -137,12 +125,12 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		flows = 1u << 24;
 	x->skel = sluice_bpf__open();
 	if (!x->skel)
-		return err_set(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return sl_err(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 	bpf_map__set_max_entries(x->skel->maps.sl_flows, (uint32_t)flows);
 	bpf_map__set_max_entries(x->skel->maps.sl_nat, (uint32_t)flows);
 	rc = sluice_bpf__load(x->skel);
 	if (rc)
-		return err_set(err, errlen, "the kernel refused the XDP program: %s (run as root; "
+		return sl_err(err, errlen, "the kernel refused the XDP program: %s (run as root; "
 			       "see the verifier log above)", strerror(-rc));
 	x->flows_per_core = flows_per_core;
 	/* pin every map for inspection (bpftool map dump pinned ...); bpffs
@@ -153,17 +141,17 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 
 		if (statfs("/sys/fs/bpf", &sfs) < 0 || sfs.f_type != BPF_FS_MAGIC) {
 			if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0)
-				return err_set(err, errlen, "no bpffs at /sys/fs/bpf and cannot mount one: "
+				return sl_err(err, errlen, "no bpffs at /sys/fs/bpf and cannot mount one: "
 					       "%s (mount -t bpf bpf /sys/fs/bpf)", strerror(errno));
 			sl_log(LOG_NOTICE, "xdp: mounted bpffs at /sys/fs/bpf");
 		}
 	}
 	snprintf(x->pin_dir, sizeof(x->pin_dir), PIN_ROOT "/%s", x->ifname[0]);
 	if (mkdir(PIN_ROOT, 0700) < 0 && errno != EEXIST)
-		return err_set(err, errlen, "cannot create %s: %s (is bpffs mounted? mount -t bpf bpf "
+		return sl_err(err, errlen, "cannot create %s: %s (is bpffs mounted? mount -t bpf bpf "
 			       "/sys/fs/bpf)", PIN_ROOT, strerror(errno));
 	if (mkdir(x->pin_dir, 0700) < 0 && errno != EEXIST)
-		return err_set(err, errlen, "cannot create %s: %s", x->pin_dir, strerror(errno));
+		return sl_err(err, errlen, "cannot create %s: %s", x->pin_dir, strerror(errno));
 	bpf_object__for_each_map(m, x->skel->obj) {
 		if (!strcmp(bpf_map__name(m), "sl_sync_inner") || strstr(bpf_map__name(m), ".bss") ||
 		    strstr(bpf_map__name(m), ".rodata"))
@@ -171,7 +159,7 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		snprintf(path, sizeof(path), "%s/%s", x->pin_dir, bpf_map__name(m));
 		unlink(path); /* left by a sluiced that was killed */
 		if (bpf_map__pin(m, path))
-			return err_set(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+			return sl_err(err, errlen, "cannot pin %s: %s", path, strerror(errno));
 	}
 	/* our interfaces' MACs, for next hops the control plane resolved, and
 	 * the smallest MTU, which tunnelled frames must keep within */
@@ -198,7 +186,7 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		x->g.mtu = 1500;
 	fd = bpf_map__fd(x->skel->maps.sl_active);
 	if (bpf_map_update_elem(fd, &zero, &zero, BPF_ANY))
-		return err_set(err, errlen, "cannot initialise the maps: %s", strerror(errno));
+		return sl_err(err, errlen, "cannot initialise the maps: %s", strerror(errno));
 	if (x->test_mode)
 		return 0;
 	for (i = 0; i < x->n_if; i++) {
@@ -207,7 +195,7 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		if (rc) {
 			int native = x->attach_flags & XDP_FLAGS_DRV_MODE;
 
-			return err_set(err, errlen, "cannot attach XDP (%s mode) to %s: %s%s",
+			return sl_err(err, errlen, "cannot attach XDP (%s mode) to %s: %s%s",
 				       native ? "native" : "generic", x->ifname[i], strerror(-rc),
 				       rc == -EBUSY || rc == -EEXIST ? " (another XDP program is attached)" :
 				       native ? " (the driver may lack native XDP: try --xdp-mode generic)" : "");
@@ -283,7 +271,7 @@ acl_write(struct xdp_engine *x, const struct sl_snapshot *s, uint32_t slot,
 	int w, rc = -1;
 
 	if (!t || !b || sl_acl_build(t, s->acl, s->n_acl, s->acl_default) < 0) {
-		err_set(err, errlen, "out of memory building the firewall");
+		sl_err(err, errlen, "out of memory building the firewall");
 		goto out;
 	}
 	g->acl_words = t->n_words;
@@ -307,7 +295,7 @@ acl_write(struct xdp_engine *x, const struct sl_snapshot *s, uint32_t slot,
 		x->n_lpm_keys[slot][w] = 0;
 		keys = realloc(x->lpm_keys[slot][w], (t->n_pfx[w] + 1) * sizeof(*keys));
 		if (!keys) {
-			err_set(err, errlen, "out of memory");
+			sl_err(err, errlen, "out of memory");
 			goto out;
 		}
 		x->lpm_keys[slot][w] = keys;
@@ -322,7 +310,7 @@ acl_write(struct xdp_engine *x, const struct sl_snapshot *s, uint32_t slot,
 				k4->addr = t->pfx[w][i].a.w[0];
 			}
 			if (bpf_map_update_elem(fd, &k6, &t->pfx[w][i].bits, BPF_ANY)) {
-				err_set(err, errlen, "xdp: cannot write the firewall's %s prefixes: %s",
+				sl_err(err, errlen, "xdp: cannot write the firewall's %s prefixes: %s",
 					names[w], strerror(errno));
 				goto out;
 			}
@@ -352,7 +340,7 @@ acl_write(struct xdp_engine *x, const struct sl_snapshot *s, uint32_t slot,
 	rc = 0;
 	goto out;
 fail:
-	err_set(err, errlen, "xdp: cannot write the firewall: %s", strerror(errno));
+	sl_err(err, errlen, "xdp: cannot write the firewall: %s", strerror(errno));
 out:
 	if (t)
 		sl_acl_free(t);
@@ -373,7 +361,7 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 		if (load_and_attach(x, s->g.flows_per_core, err, errlen) < 0)
 			return -1;
 	} else if (s->g.flows_per_core != x->flows_per_core) {
-		return err_set(err, errlen, "the xdp engine sizes its flow table once: restart "
+		return sl_err(err, errlen, "the xdp engine sizes its flow table once: restart "
 			       "sluiced to change 'set flows size' (%u now)", x->flows_per_core);
 	}
 	next = x->active ^ 1;
@@ -404,7 +392,7 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 
 		if (!ctr_of || acl_counters(x, s, ctr_of) < 0) {
 			free(ctr_of);
-			return err_set(err, errlen, "out of memory");
+			return sl_err(err, errlen, "out of memory");
 		}
 		if (acl_write(x, s, slot, &g, ctr_of, err, errlen) < 0) {
 			free(ctr_of);
@@ -415,7 +403,7 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 		free(ctr_of);
 	}
 	if (bpf_map_update_elem(fd_g, &slot, &g, BPF_ANY))
-		return err_set(err, errlen, "xdp: cannot write globals: %s", strerror(errno));
+		return sl_err(err, errlen, "xdp: cannot write globals: %s", strerror(errno));
 	for (i = 0; i < s->max_backend_id || i < x->max_be[slot]; i++) {
 		struct sl_backend b;
 
@@ -425,7 +413,7 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 			memset(&b, 0, sizeof(b));
 		idx = SL_XDP_BE_IDX(slot, i);
 		if (bpf_map_update_elem(fd_be, &idx, &b, BPF_ANY))
-			return err_set(err, errlen, "xdp: cannot write backend %u: %s", i, strerror(errno));
+			return sl_err(err, errlen, "xdp: cannot write backend %u: %s", i, strerror(errno));
 	}
 	x->max_be[slot] = s->max_backend_id;
 	for (i = 0; i < s->n_svc; i++) {
@@ -436,19 +424,19 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 
 		full = calloc(1, sizeof(*full));
 		if (!full)
-			return err_set(err, errlen, "out of memory");
+			return sl_err(err, errlen, "out of memory");
 		full->size = v->tbl->size;
 		full->gen = s->gen;
 		memcpy(full->slot, v->tbl->slot, v->tbl->size * sizeof(uint16_t));
 		if (bpf_map_update_elem(fd_tbl, &tkey, full, BPF_ANY)) {
 			free(full);
-			return err_set(err, errlen, "xdp: cannot write the table of '%s': %s", v->name,
+			return sl_err(err, errlen, "xdp: cannot write the table of '%s': %s", v->name,
 				       strerror(errno));
 		}
 		free(full);
 		x->tbl_keys[slot][x->n_tbl_keys[slot]++] = tkey;
 		if (bpf_map_update_elem(fd_svc, &k, &v->svc, BPF_ANY))
-			return err_set(err, errlen, "xdp: cannot write service '%s': %s", v->name,
+			return sl_err(err, errlen, "xdp: cannot write service '%s': %s", v->name,
 				       strerror(errno));
 		x->svc_keys[slot][x->n_svc_keys[slot]++] = k;
 	}
@@ -456,10 +444,10 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	/* 3. one 4-byte write puts it in force; 4. wait out the readers of the
 	 * old slot, so the next apply may rewrite it */
 	if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_active), &(uint32_t){0}, &slot, BPF_ANY))
-		return err_set(err, errlen, "xdp: cannot switch slots: %s", strerror(errno));
+		return sl_err(err, errlen, "xdp: cannot switch slots: %s", strerror(errno));
 	x->active = slot;
 	if (wait_for_readers(x))
-		return err_set(err, errlen, "xdp: cannot wait for readers: %s", strerror(errno));
+		return sl_err(err, errlen, "xdp: cannot wait for readers: %s", strerror(errno));
 	return 0;
 }
 
@@ -591,16 +579,16 @@ sl_xdp_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 	char list[256], *tok, *save = NULL;
 
 	if (!a->iface || !*a->iface) {
-		err_set(err, errlen, "the xdp engine needs --iface IF[,IF...]");
+		sl_err(err, errlen, "the xdp engine needs --iface IF[,IF...]");
 		return NULL;
 	}
 	if (a->argc) {
-		err_set(err, errlen, "the xdp engine takes no arguments after '--' (got '%s')",
+		sl_err(err, errlen, "the xdp engine takes no arguments after '--' (got '%s')",
 			a->argv[0]);
 		return NULL;
 	}
 	if (strlen(a->iface) >= sizeof(list)) {
-		err_set(err, errlen, "--iface list too long");
+		sl_err(err, errlen, "--iface list too long");
 		return NULL;
 	}
 	e = calloc(1, sizeof(*e));
@@ -608,33 +596,33 @@ sl_xdp_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 	if (!e || !x) {
 		free(e);
 		free(x);
-		err_set(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	strcpy(list, a->iface);
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (x->n_if == MAX_IFACES || strlen(tok) >= IF_NAMESIZE) {
-			err_set(err, errlen, "at most %d interfaces of at most %d characters", MAX_IFACES,
+			sl_err(err, errlen, "at most %d interfaces of at most %d characters", MAX_IFACES,
 				IF_NAMESIZE - 1);
 			goto fail;
 		}
 		x->ifindex[x->n_if] = (int)if_nametoindex(tok);
 		if (!x->ifindex[x->n_if]) {
-			err_set(err, errlen, "no interface '%s'", tok);
+			sl_err(err, errlen, "no interface '%s'", tok);
 			goto fail;
 		}
 		strcpy(x->ifname[x->n_if], tok);
 		x->n_if++;
 	}
 	if (!x->n_if) {
-		err_set(err, errlen, "the xdp engine needs --iface IF[,IF...]");
+		sl_err(err, errlen, "the xdp engine needs --iface IF[,IF...]");
 		goto fail;
 	}
 	x->attach_flags = a->xdp_mode && !strcmp(a->xdp_mode, "generic") ? XDP_FLAGS_SKB_MODE
 									     : XDP_FLAGS_DRV_MODE;
 	x->ncpus = libbpf_num_possible_cpus();
 	if (x->ncpus <= 0) {
-		err_set(err, errlen, "cannot count CPUs");
+		sl_err(err, errlen, "cannot count CPUs");
 		goto fail;
 	}
 	x->test_mode = getenv("SLUICE_XDP_NO_ATTACH") != NULL;
@@ -652,7 +640,7 @@ sl_xdp_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 			fclose(f);
 		}
 		if (v != '1') {
-			err_set(err, errlen, "IPv4 forwarding is off on %s: the xdp engine needs it for "
+			sl_err(err, errlen, "IPv4 forwarding is off on %s: the xdp engine needs it for "
 				"its next-hop lookups (sysctl -w net.ipv4.ip_forward=1)", x->ifname[i]);
 			goto fail;
 		}

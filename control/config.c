@@ -14,19 +14,6 @@
 #include "config.h"
 #include "sbuf.h"
 
-static int __attribute__((format(printf, 3, 4)))
-err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 void
 sl_config_init(struct sl_config *c)
 {
@@ -209,33 +196,33 @@ check_service(const struct sl_config *c, const struct sl_service_cfg *s,
 		if (o == self)
 			continue;
 		if (o->port == s->port && o->proto == s->proto && ipaddr_eq(&o->vip, &s->vip))
-			return err_set(err, errlen, "service '%s' already listens on %s", o->name,
+			return sl_err(err, errlen, "service '%s' already listens on %s", o->name,
 				       vip_str(s, buf, sizeof(buf)));
 	}
 	if (s->mode == SL_FWD_TLS) {
 		if (s->proto != SL_IPPROTO_TCP)
-			return err_set(err, errlen, "mode tls needs proto tcp");
+			return sl_err(err, errlen, "mode tls needs proto tcp");
 		if (!s->cert[0])
-			return err_set(err, errlen, "mode tls needs 'cert NAME' (add cert first)");
+			return sl_err(err, errlen, "mode tls needs 'cert NAME' (add cert first)");
 	}
 	if (s->cert[0]) {
 		if (s->mode != SL_FWD_TLS)
-			return err_set(err, errlen, "'cert' is for mode tls");
+			return sl_err(err, errlen, "'cert' is for mode tls");
 		if (cert_index(c, s->cert) < 0)
-			return err_set(err, errlen, "unknown certificate '%s'", s->cert);
+			return sl_err(err, errlen, "unknown certificate '%s'", s->cert);
 	}
 	if (s->snat.family) {
 		if (s->mode != SL_FWD_NAT)
-			return err_set(err, errlen, "'snat' is for mode nat");
+			return sl_err(err, errlen, "'snat' is for mode nat");
 		if (s->snat.family != s->vip.family)
-			return err_set(err, errlen, "snat address family differs from the VIP's");
+			return sl_err(err, errlen, "snat address family differs from the VIP's");
 	}
 	if (s->mode == SL_FWD_DSR || s->mode == SL_FWD_TUNNEL) {
 		for (i = 0; i < s->n_backends; i++) {
 			if (s->backends[i].port != s->port) {
 				sl_addr_port_format(&s->backends[i].addr, s->backends[i].port, buf,
 						    sizeof(buf));
-				return err_set(err, errlen,
+				return sl_err(err, errlen,
 					       "mode %s keeps the destination port: backend %s is not "
 					       "on port %u", sl_mode_name(s->mode), buf, s->port);
 			}
@@ -264,23 +251,23 @@ apply_add_service(struct sl_config *c, const struct sl_cmd *cmd, char *err, size
 	struct sl_service_cfg s = cmd->u.svc;
 
 	if (sl_config_service(c, cmd->name))
-		return err_set(err, errlen, "service '%s' already exists", cmd->name);
+		return sl_err(err, errlen, "service '%s' already exists", cmd->name);
 	if (c->n_services >= SL_MAX_SERVICES)
-		return err_set(err, errlen, "too many services (at most %d)", SL_MAX_SERVICES);
+		return sl_err(err, errlen, "too many services (at most %d)", SL_MAX_SERVICES);
 	strcpy(s.name, cmd->name);
 	s.n_backends = 0;
 	s.backends = NULL;
 	if ((cmd->set_mask & (SL_SVC_SET_TUNNEL | SL_SVC_SET_GUE_PORT)) && s.mode != SL_FWD_TUNNEL)
-		return err_set(err, errlen, "'tunnel' and 'gue-port' are for mode tunnel");
+		return sl_err(err, errlen, "'tunnel' and 'gue-port' are for mode tunnel");
 	if ((cmd->set_mask & SL_SVC_SET_GUE_PORT) && s.tunnel != SL_TUN_GUE)
-		return err_set(err, errlen, "'gue-port' is for tunnel gue");
+		return sl_err(err, errlen, "'gue-port' is for tunnel gue");
 	if ((cmd->set_mask & SL_SVC_SET_MAGLEV) && s.sched != SL_SCHED_MAGLEV)
-		return err_set(err, errlen, "'maglev-size' is for sched maglev");
+		return sl_err(err, errlen, "'maglev-size' is for sched maglev");
 	normalize_service(&s);
 	if (check_service(c, &s, NULL, err, errlen) < 0)
 		return -1;
 	if (grow((void **)&c->services, c->n_services + 1, sizeof(s)) < 0)
-		return err_set(err, errlen, "out of memory");
+		return sl_err(err, errlen, "out of memory");
 	c->services[c->n_services++] = s;
 	return 0;
 }
@@ -294,7 +281,7 @@ apply_set_service(struct sl_config *c, const struct sl_cmd *cmd, char *err, size
 	uint32_t m = cmd->set_mask;
 
 	if (!cur)
-		return err_set(err, errlen, "unknown service '%s'", cmd->name);
+		return sl_err(err, errlen, "unknown service '%s'", cmd->name);
 	s = *cur;
 	if (m & SL_SVC_SET_PROTO)
 		s.proto = in->proto;
@@ -320,11 +307,11 @@ apply_set_service(struct sl_config *c, const struct sl_cmd *cmd, char *err, size
 	if ((m & SL_SVC_SET_MODE) && s.mode != SL_FWD_TLS && !(m & SL_SVC_SET_CERT))
 		s.cert[0] = 0;
 	if ((m & (SL_SVC_SET_TUNNEL | SL_SVC_SET_GUE_PORT)) && s.mode != SL_FWD_TUNNEL)
-		return err_set(err, errlen, "'tunnel' and 'gue-port' are for mode tunnel");
+		return sl_err(err, errlen, "'tunnel' and 'gue-port' are for mode tunnel");
 	if ((m & SL_SVC_SET_GUE_PORT) && s.tunnel != SL_TUN_GUE)
-		return err_set(err, errlen, "'gue-port' is for tunnel gue");
+		return sl_err(err, errlen, "'gue-port' is for tunnel gue");
 	if ((m & SL_SVC_SET_MAGLEV) && s.sched != SL_SCHED_MAGLEV)
-		return err_set(err, errlen, "'maglev-size' is for sched maglev");
+		return sl_err(err, errlen, "'maglev-size' is for sched maglev");
 	normalize_service(&s);
 	if (check_service(c, &s, cur, err, errlen) < 0)
 		return -1;
@@ -340,21 +327,21 @@ apply_add_backend(struct sl_config *c, const struct sl_cmd *cmd, char *err, size
 	char buf[64];
 
 	if (!s)
-		return err_set(err, errlen, "unknown service '%s'", cmd->name);
+		return sl_err(err, errlen, "unknown service '%s'", cmd->name);
 	sl_addr_port_format(&b.addr, b.port, buf, sizeof(buf));
 	if (sl_config_backend_index(s, &b.addr, b.port) >= 0)
-		return err_set(err, errlen, "backend %s already in service '%s'", buf, s->name);
+		return sl_err(err, errlen, "backend %s already in service '%s'", buf, s->name);
 	if (b.addr.family != s->vip.family)
-		return err_set(err, errlen, "backend %s is IPv%d but service '%s' is IPv%d", buf,
+		return sl_err(err, errlen, "backend %s is IPv%d but service '%s' is IPv%d", buf,
 			       b.addr.family, s->name, s->vip.family);
 	if ((s->mode == SL_FWD_DSR || s->mode == SL_FWD_TUNNEL) && b.port != s->port)
-		return err_set(err, errlen, "mode %s keeps the destination port: backend %s must "
+		return sl_err(err, errlen, "mode %s keeps the destination port: backend %s must "
 			       "be on port %u", sl_mode_name(s->mode), buf, s->port);
 	if (s->n_backends >= SL_MAX_SVC_BACKENDS)
-		return err_set(err, errlen, "too many backends in service '%s' (at most %d)",
+		return sl_err(err, errlen, "too many backends in service '%s' (at most %d)",
 			       s->name, SL_MAX_SVC_BACKENDS);
 	if (sl_config_n_backends(c) >= SL_MAX_BACKENDS)
-		return err_set(err, errlen, "too many backends (at most %d in all services)",
+		return sl_err(err, errlen, "too many backends (at most %d in all services)",
 			       SL_MAX_BACKENDS);
 	if (!(cmd->set_mask & SL_BE_SET_WEIGHT))
 		b.weight = SL_WEIGHT_DEFAULT;
@@ -362,7 +349,7 @@ apply_add_backend(struct sl_config *c, const struct sl_cmd *cmd, char *err, size
 		b.state = SL_BE_READY;
 	b.health = SL_HEALTH_UP;
 	if (grow((void **)&s->backends, s->n_backends + 1, sizeof(b)) < 0)
-		return err_set(err, errlen, "out of memory");
+		return sl_err(err, errlen, "out of memory");
 	s->backends[s->n_backends++] = b;
 	return 0;
 }
@@ -376,11 +363,11 @@ find_backend(struct sl_config *c, const struct sl_cmd *cmd, struct sl_service_cf
 	int i;
 
 	if (!s)
-		return err_set(err, errlen, "unknown service '%s'", cmd->name);
+		return sl_err(err, errlen, "unknown service '%s'", cmd->name);
 	i = sl_config_backend_index(s, &cmd->u.be.addr, cmd->u.be.port);
 	if (i < 0) {
 		sl_addr_port_format(&cmd->u.be.addr, cmd->u.be.port, buf, sizeof(buf));
-		return err_set(err, errlen, "no backend %s in service '%s'", buf, s->name);
+		return sl_err(err, errlen, "no backend %s in service '%s'", buf, s->name);
 	}
 	*sp = s;
 	return i;
@@ -413,11 +400,11 @@ apply_add_acl(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t e
 	uint32_t pos;
 
 	if (acl_index(c, cmd->u.acl.priority) >= 0)
-		return err_set(err, errlen, "acl rule %u already exists", cmd->u.acl.priority);
+		return sl_err(err, errlen, "acl rule %u already exists", cmd->u.acl.priority);
 	if (c->n_acl >= SL_MAX_ACL_RULES)
-		return err_set(err, errlen, "too many acl rules (at most %d)", SL_MAX_ACL_RULES);
+		return sl_err(err, errlen, "too many acl rules (at most %d)", SL_MAX_ACL_RULES);
 	if (grow((void **)&c->acl, c->n_acl + 1, sizeof(*c->acl)) < 0)
-		return err_set(err, errlen, "out of memory");
+		return sl_err(err, errlen, "out of memory");
 	for (pos = 0; pos < c->n_acl && c->acl[pos].priority < cmd->u.acl.priority; pos++)
 		;
 	memmove(&c->acl[pos + 1], &c->acl[pos], (c->n_acl - pos) * sizeof(*c->acl));
@@ -444,7 +431,7 @@ sl_config_apply(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t
 		struct sl_service_cfg *s = sl_config_service(c, cmd->name);
 
 		if (!s)
-			return err_set(err, errlen, "unknown service '%s'", cmd->name);
+			return sl_err(err, errlen, "unknown service '%s'", cmd->name);
 		free(s->backends);
 		i = (int)(s - c->services);
 		memmove(s, s + 1, (c->n_services - (uint32_t)i - 1) * sizeof(*s));
@@ -455,7 +442,7 @@ sl_config_apply(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t
 		struct sl_service_cfg *s = sl_config_service(c, cmd->name);
 
 		if (!s)
-			return err_set(err, errlen, "unknown service '%s'", cmd->name);
+			return sl_err(err, errlen, "unknown service '%s'", cmd->name);
 		s->check = cmd->u.svc.check;
 		return 0;
 	}
@@ -469,7 +456,7 @@ sl_config_apply(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t
 	case SL_CMD_DEL_ACL:
 		i = acl_index(c, cmd->u.acl.priority);
 		if (i < 0)
-			return err_set(err, errlen, "no acl rule %u", cmd->u.acl.priority);
+			return sl_err(err, errlen, "no acl rule %u", cmd->u.acl.priority);
 		memmove(&c->acl[i], &c->acl[i + 1], (c->n_acl - (uint32_t)i - 1) * sizeof(*c->acl));
 		c->n_acl--;
 		return 0;
@@ -478,28 +465,28 @@ sl_config_apply(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t
 		return 0;
 	case SL_CMD_ADD_SINK:
 		if (sink_index(c, cmd->name) >= 0)
-			return err_set(err, errlen, "sink '%s' already exists", cmd->name);
+			return sl_err(err, errlen, "sink '%s' already exists", cmd->name);
 		if (c->n_sinks >= SL_MAX_SINKS)
-			return err_set(err, errlen, "too many sinks (at most %d)", SL_MAX_SINKS);
+			return sl_err(err, errlen, "too many sinks (at most %d)", SL_MAX_SINKS);
 		if (grow((void **)&c->sinks, c->n_sinks + 1, sizeof(*c->sinks)) < 0)
-			return err_set(err, errlen, "out of memory");
+			return sl_err(err, errlen, "out of memory");
 		c->sinks[c->n_sinks++] = cmd->u.sink;
 		return 0;
 	case SL_CMD_DEL_SINK:
 		i = sink_index(c, cmd->name);
 		if (i < 0)
-			return err_set(err, errlen, "unknown sink '%s'", cmd->name);
+			return sl_err(err, errlen, "unknown sink '%s'", cmd->name);
 		memmove(&c->sinks[i], &c->sinks[i + 1],
 			(c->n_sinks - (uint32_t)i - 1) * sizeof(*c->sinks));
 		c->n_sinks--;
 		return 0;
 	case SL_CMD_ADD_CERT:
 		if (cert_index(c, cmd->name) >= 0)
-			return err_set(err, errlen, "certificate '%s' already exists", cmd->name);
+			return sl_err(err, errlen, "certificate '%s' already exists", cmd->name);
 		if (c->n_certs >= SL_MAX_CERTS)
-			return err_set(err, errlen, "too many certificates (at most %d)", SL_MAX_CERTS);
+			return sl_err(err, errlen, "too many certificates (at most %d)", SL_MAX_CERTS);
 		if (grow((void **)&c->certs, c->n_certs + 1, sizeof(*c->certs)) < 0)
-			return err_set(err, errlen, "out of memory");
+			return sl_err(err, errlen, "out of memory");
 		c->certs[c->n_certs++] = cmd->u.cert;
 		return 0;
 	case SL_CMD_DEL_CERT: {
@@ -507,10 +494,10 @@ sl_config_apply(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t
 
 		i = cert_index(c, cmd->name);
 		if (i < 0)
-			return err_set(err, errlen, "unknown certificate '%s'", cmd->name);
+			return sl_err(err, errlen, "unknown certificate '%s'", cmd->name);
 		for (k = 0; k < c->n_services; k++)
 			if (!strcmp(c->services[k].cert, cmd->name))
-				return err_set(err, errlen, "certificate '%s' is used by service '%s'",
+				return sl_err(err, errlen, "certificate '%s' is used by service '%s'",
 					       cmd->name, c->services[k].name);
 		memmove(&c->certs[i], &c->certs[i + 1],
 			(c->n_certs - (uint32_t)i - 1) * sizeof(*c->certs));
@@ -531,10 +518,10 @@ sl_config_apply(struct sl_config *c, const struct sl_cmd *cmd, char *err, size_t
 	case SL_CMD_SHOW:
 	case SL_CMD_SAVE:
 	case SL_CMD_HELP:
-		return err_set(err, errlen, "'%s' does not change the configuration",
+		return sl_err(err, errlen, "'%s' does not change the configuration",
 			       cmd->verb == SL_CMD_SHOW ? "show" : cmd->verb == SL_CMD_SAVE ? "save" : "help");
 	default:
-		return err_set(err, errlen, "unknown command");
+		return sl_err(err, errlen, "unknown command");
 	}
 }
 
@@ -719,7 +706,7 @@ sl_config_load_buf(struct sl_config *c, const char *buf, size_t len, char *err, 
 		if (sl_cmd_parse(buf + pos, llen, &cmd, err, errlen) < 0)
 			return -1;
 		if (cmd.verb != SL_CMD_NOP && !sl_cmd_is_mutation(&cmd))
-			return err_set(err, errlen, "'%s' is not allowed in a config file",
+			return sl_err(err, errlen, "'%s' is not allowed in a config file",
 				       cmd.verb == SL_CMD_SHOW ? "show" :
 				       cmd.verb == SL_CMD_SAVE ? "save" : "help");
 		if (sl_config_apply(c, &cmd, err, errlen) < 0)
@@ -742,20 +729,20 @@ sl_config_load_file(struct sl_config *c, const char *path, char *err, size_t err
 	*lineno = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return err_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return sl_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return err_set(err, errlen, "%s is not a regular file", path);
+		return sl_err(err, errlen, "%s is not a regular file", path);
 	}
 	if ((uint64_t)st.st_size > SL_CONFIG_FILE_MAX) {
 		close(fd);
-		return err_set(err, errlen, "%s is too large (%lld bytes, at most %u)", path,
+		return sl_err(err, errlen, "%s is too large (%lld bytes, at most %u)", path,
 			       (long long)st.st_size, SL_CONFIG_FILE_MAX);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
-		return err_set(err, errlen, "out of memory reading %s", path);
+		return sl_err(err, errlen, "out of memory reading %s", path);
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);

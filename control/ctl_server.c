@@ -24,6 +24,7 @@
 
 #include "ctl_server.h"
 #include "log.h"
+#include "sbuf.h"
 
 #define OUT_MAX (256u << 20) /* a reply bigger than this is cut short */
 
@@ -59,19 +60,6 @@ struct client {
 	uint32_t events;      /* what we watch now */
 	struct sbuf in, out;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static void
 client_close(struct client *c)
@@ -393,15 +381,15 @@ unix_listen(struct sl_ctl *s, char *err, size_t errlen)
 	int fd;
 
 	if (strlen(s->o.path) >= sizeof(sa.sun_path))
-		return err_set(err, errlen, "socket path %s is too long", s->o.path);
+		return sl_err(err, errlen, "socket path %s is too long", s->o.path);
 	strcpy(sa.sun_path, s->o.path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_set(err, errlen, "socket: %s", strerror(errno));
+		return sl_err(err, errlen, "socket: %s", strerror(errno));
 	/* a socket file left by a dead daemon is removed; a live one is not */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(fd);
-		return err_set(err, errlen, "another sluiced is listening on %s", s->o.path);
+		return sl_err(err, errlen, "another sluiced is listening on %s", s->o.path);
 	}
 	if (errno == ECONNREFUSED) {
 		struct stat st;
@@ -412,14 +400,14 @@ unix_listen(struct sl_ctl *s, char *err, size_t errlen)
 	close(fd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_set(err, errlen, "socket: %s", strerror(errno));
+		return sl_err(err, errlen, "socket: %s", strerror(errno));
 	old = umask(0177); /* never reachable by others, even for an instant */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 
 		umask(old);
 		close(fd);
-		return err_set(err, errlen, "cannot bind %s: %s", s->o.path, strerror(e));
+		return sl_err(err, errlen, "cannot bind %s: %s", s->o.path, strerror(e));
 	}
 	umask(old);
 	if (s->o.gid != (gid_t)-1 && chown(s->o.path, (uid_t)-1, s->o.gid) < 0) {
@@ -427,14 +415,14 @@ unix_listen(struct sl_ctl *s, char *err, size_t errlen)
 
 		close(fd);
 		unlink(s->o.path);
-		return err_set(err, errlen, "cannot set the group of %s: %s", s->o.path, strerror(e));
+		return sl_err(err, errlen, "cannot set the group of %s: %s", s->o.path, strerror(e));
 	}
 	if (chmod(s->o.path, s->o.mode) < 0 || listen(fd, 128) < 0) {
 		int e = errno;
 
 		close(fd);
 		unlink(s->o.path);
-		return err_set(err, errlen, "cannot listen on %s: %s", s->o.path, strerror(e));
+		return sl_err(err, errlen, "cannot listen on %s: %s", s->o.path, strerror(e));
 	}
 	strcpy(s->path, s->o.path);
 	s->unix_l.ev.fd = fd;
@@ -444,7 +432,7 @@ unix_listen(struct sl_ctl *s, char *err, size_t errlen)
 		close(fd);
 		unlink(s->o.path);
 		s->path[0] = 0;
-		return err_set(err, errlen, "epoll: %s", strerror(errno));
+		return sl_err(err, errlen, "epoll: %s", strerror(errno));
 	}
 	return 0;
 }
@@ -457,7 +445,7 @@ ssl_err(char *err, size_t errlen, const char *what, const char *file)
 
 	ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
-	return err_set(err, errlen, "%s %s: %s", what, file, buf);
+	return sl_err(err, errlen, "%s %s: %s", what, file, buf);
 }
 
 static int
@@ -473,30 +461,30 @@ tls_listen(struct sl_ctl *s, char *err, size_t errlen)
 	int fd, one = 1;
 
 	if (!s->o.tls_cert || !s->o.tls_key || !s->o.tls_ca)
-		return err_set(err, errlen, "remote control needs a certificate, its key and a "
+		return sl_err(err, errlen, "remote control needs a certificate, its key and a "
 			       "client CA (--remote-cert, --remote-key, --remote-ca)");
 	memset(&ss, 0, sizeof(ss));
 	if (a[0] == '[') {
 		const char *rb = strchr(a, ']');
 
 		if (!rb || rb[1] != ':')
-			return err_set(err, errlen, "bad remote address %s", a);
+			return sl_err(err, errlen, "bad remote address %s", a);
 		hlen = (size_t)(rb - a - 1);
 		colon = rb + 1;
 		a++;
 	} else {
 		colon = strrchr(a, ':');
 		if (!colon)
-			return err_set(err, errlen, "bad remote address %s (expected ADDR:PORT)", a);
+			return sl_err(err, errlen, "bad remote address %s (expected ADDR:PORT)", a);
 		hlen = (size_t)(colon - a);
 	}
 	if (hlen >= sizeof(host))
-		return err_set(err, errlen, "bad remote address %s", s->o.tls_listen);
+		return sl_err(err, errlen, "bad remote address %s", s->o.tls_listen);
 	memcpy(host, a, hlen);
 	host[hlen] = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (*end || port < 1 || port > 65535)
-		return err_set(err, errlen, "bad remote port in %s", s->o.tls_listen);
+		return sl_err(err, errlen, "bad remote port in %s", s->o.tls_listen);
 	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
 		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
@@ -506,7 +494,7 @@ tls_listen(struct sl_ctl *s, char *err, size_t errlen)
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
 		sl = sizeof(struct sockaddr_in6);
 	} else {
-		return err_set(err, errlen, "bad remote address %s", s->o.tls_listen);
+		return sl_err(err, errlen, "bad remote address %s", s->o.tls_listen);
 	}
 
 	s->ssl_ctx = SSL_CTX_new(TLS_server_method());
@@ -518,7 +506,7 @@ tls_listen(struct sl_ctl *s, char *err, size_t errlen)
 	if (SSL_CTX_use_PrivateKey_file(s->ssl_ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1) {
 		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
 			ERR_clear_error();
-			return err_set(err, errlen, "key %s does not match certificate %s",
+			return sl_err(err, errlen, "key %s does not match certificate %s",
 				       s->o.tls_key, s->o.tls_cert);
 		}
 		return ssl_err(err, errlen, "cannot load key", s->o.tls_key);
@@ -532,13 +520,13 @@ tls_listen(struct sl_ctl *s, char *err, size_t errlen)
 
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_set(err, errlen, "socket: %s", strerror(errno));
+		return sl_err(err, errlen, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {
 		int e = errno;
 
 		close(fd);
-		return err_set(err, errlen, "cannot listen on %s: %s", s->o.tls_listen, strerror(e));
+		return sl_err(err, errlen, "cannot listen on %s: %s", s->o.tls_listen, strerror(e));
 	}
 	s->tcp_l.ev.fd = fd;
 	s->tcp_l.ev.on = listener_on;
@@ -547,7 +535,7 @@ tls_listen(struct sl_ctl *s, char *err, size_t errlen)
 	if (sl_loop_add(s->loop, &s->tcp_l.ev, EPOLLIN) < 0) {
 		close(fd);
 		s->tcp_l.ev.fd = -1;
-		return err_set(err, errlen, "epoll: %s", strerror(errno));
+		return sl_err(err, errlen, "epoll: %s", strerror(errno));
 	}
 	return 0;
 }
@@ -559,7 +547,7 @@ sl_ctl_new(struct sl_loop *loop, const struct sl_ctl_opts *o, sl_ctl_exec_fn fn,
 	struct sl_ctl *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		err_set(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	s->loop = loop;

@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "neigh.h"
 #include "sinks.h"
+#include "sbuf.h"
 
 extern const char sl_default_conf[];
 extern const size_t sl_default_conf_len;
@@ -58,19 +59,6 @@ struct sl_daemon {
 	int stopping;
 	int resyncing;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static void
 notify(struct sl_daemon *d, const char *fmt, ...)
@@ -141,7 +129,7 @@ commit(struct sl_daemon *d, struct sl_config *next, char *err, size_t errlen)
 	int rebase = 0;
 
 	if (!saved)
-		return err_set(err, errlen, "out of memory");
+		return sl_err(err, errlen, "out of memory");
 	*saved = d->ids;
 	snap = sl_snapshot_build(next, d->snap, &d->ids, d->gen + 1, err, errlen);
 	if (!snap) {
@@ -218,19 +206,19 @@ check_cert_paths(struct sl_daemon *d, const struct sl_cmd *cmd, char *err, size_
 	if (cmd->verb != SL_CMD_ADD_CERT)
 		return 0;
 	if (!d->cert_dir_real[0])
-		return err_set(err, errlen, "certificate directory %s does not exist",
+		return sl_err(err, errlen, "certificate directory %s does not exist",
 			       d->o.cert_dir ? d->o.cert_dir : "(none)");
 	for (i = 0; i < 2; i++) {
 		char real[PATH_MAX];
 		size_t n = strlen(d->cert_dir_real);
 
 		if (!realpath(paths[i], real))
-			return err_set(err, errlen, "cannot open %s: %s", paths[i], strerror(errno));
+			return sl_err(err, errlen, "cannot open %s: %s", paths[i], strerror(errno));
 		if (strncmp(real, d->cert_dir_real, n) || real[n] != '/')
-			return err_set(err, errlen, "%s is outside the certificate directory %s",
+			return sl_err(err, errlen, "%s is outside the certificate directory %s",
 				       paths[i], d->cert_dir_real);
 		if (access(real, R_OK) < 0)
-			return err_set(err, errlen, "cannot read %s: %s", paths[i], strerror(errno));
+			return sl_err(err, errlen, "cannot read %s: %s", paths[i], strerror(errno));
 	}
 	return 0;
 }
@@ -244,7 +232,7 @@ mutate(struct sl_daemon *d, const struct sl_cmd *cmd, char *err, size_t errlen)
 	if (check_cert_paths(d, cmd, err, errlen) < 0)
 		return -1;
 	if (sl_config_copy(&next, &d->cfg) < 0)
-		return err_set(err, errlen, "out of memory");
+		return sl_err(err, errlen, "out of memory");
 	rc = sl_config_apply(&next, cmd, err, errlen);
 	if (rc == 0)
 		rc = commit(d, &next, err, errlen);
@@ -285,10 +273,10 @@ sl_daemon_reload(struct sl_daemon *d, char *err, size_t errlen)
 	sl_config_free(&next);
 	if (rc < 0) {
 		if (line)
-			err_set(err, errlen, "%s:%u: %s", d->o.config_path ? d->o.config_path : "(built-in)",
+			sl_err(err, errlen, "%s:%u: %s", d->o.config_path ? d->o.config_path : "(built-in)",
 				line, msg);
 		else
-			err_set(err, errlen, "%s", msg);
+			sl_err(err, errlen, "%s", msg);
 		return -1;
 	}
 	return 0;
@@ -1108,7 +1096,7 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 	char msg[600];
 
 	if (!d) {
-		err_set(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		if (engine)
 			engine->ops->destroy(engine);
 		return NULL;
@@ -1120,7 +1108,7 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 	d->stats = calloc(1, sizeof(*d->stats));
 	d->loop = sl_loop_new();
 	if (!d->stats || !d->loop) {
-		err_set(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (o->cert_dir && !realpath(o->cert_dir, d->cert_dir_real))
@@ -1131,17 +1119,17 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 		gethostname(host, sizeof(host) - 1);
 		d->sinks = sl_sinks_new(host);
 		if (!d->sinks) {
-			err_set(err, errlen, "cannot start the sinks' thread");
+			sl_err(err, errlen, "cannot start the sinks' thread");
 			goto fail;
 		}
 	}
 	d->hc = sl_hc_new(d->loop, on_health, d);
 	if (!d->hc) {
-		err_set(err, errlen, "cannot start health checks");
+		sl_err(err, errlen, "cannot start health checks");
 		goto fail;
 	}
 	if (sl_daemon_reload(d, msg, sizeof(msg)) < 0) {
-		err_set(err, errlen, "%s", msg);
+		sl_err(err, errlen, "%s", msg);
 		goto fail;
 	}
 	sigemptyset(&set);
@@ -1153,7 +1141,7 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 	d->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	d->sig.on = on_signal;
 	if (d->sig.fd < 0 || sl_loop_add(d->loop, &d->sig, EPOLLIN) < 0) {
-		err_set(err, errlen, "signalfd: %s", strerror(errno));
+		sl_err(err, errlen, "signalfd: %s", strerror(errno));
 		goto fail;
 	}
 	co.path = o->socket_path;
@@ -1167,13 +1155,13 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 	co.tls_ca = o->remote_ca;
 	d->ctl = sl_ctl_new(d->loop, &co, ctl_exec, d, msg, sizeof(msg));
 	if (!d->ctl) {
-		err_set(err, errlen, "control socket: %s", msg);
+		sl_err(err, errlen, "control socket: %s", msg);
 		goto fail;
 	}
 	if (o->metrics_listen) {
 		d->http = sl_http_metrics_new(d->loop, o->metrics_listen, metrics, d, msg, sizeof(msg));
 		if (!d->http) {
-			err_set(err, errlen, "%s", msg);
+			sl_err(err, errlen, "%s", msg);
 			goto fail;
 		}
 	}

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "http_metrics.h"
+#include "sbuf.h"
 
 struct sl_http_metrics {
 	struct sl_ev ev;            /* MHD's epoll descriptor, in our loop */
@@ -21,19 +22,6 @@ struct sl_http_metrics {
 	sl_metrics_fn fn;
 	void *arg;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static enum MHD_Result
 answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -117,7 +105,7 @@ sl_http_metrics_new(struct sl_loop *loop, const char *listen, sl_metrics_fn fn, 
 	char *end;
 
 	if (!h) {
-		err_set(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	memset(&ss, 0, sizeof(ss));
@@ -161,7 +149,7 @@ sl_http_metrics_new(struct sl_loop *loop, const char *listen, sl_metrics_fn fn, 
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
-		err_set(err, errlen, "cannot serve metrics on %s: %s", listen, strerror(errno));
+		sl_err(err, errlen, "cannot serve metrics on %s: %s", listen, strerror(errno));
 		free(h);
 		return NULL;
 	}
@@ -170,14 +158,14 @@ sl_http_metrics_new(struct sl_loop *loop, const char *listen, sl_metrics_fn fn, 
 	h->ev.on = on_ev;
 	h->tick.on = on_tick;
 	if (h->ev.fd < 0 || sl_loop_add(loop, &h->ev, EPOLLIN) < 0) {
-		err_set(err, errlen, "cannot serve metrics: no epoll descriptor");
+		sl_err(err, errlen, "cannot serve metrics: no epoll descriptor");
 		MHD_stop_daemon(h->mhd);
 		free(h);
 		return NULL;
 	}
 	return h;
 bad:
-	err_set(err, errlen, "bad metrics address '%s' (expected ADDR:PORT or [ADDR6]:PORT)", listen);
+	sl_err(err, errlen, "bad metrics address '%s' (expected ADDR:PORT or [ADDR6]:PORT)", listen);
 	free(h);
 	return NULL;
 }

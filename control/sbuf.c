@@ -102,3 +102,16 @@ sb_consume(struct sbuf *b, size_t n)
 	b->len -= n;
 	b->s[b->len] = 0;
 }
+
+int
+sl_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}

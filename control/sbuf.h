@@ -23,4 +23,8 @@ void sb_free(struct sbuf *b);
 /* Drop the first n bytes (sent). */
 void sb_consume(struct sbuf *b, size_t n);
 
+/* A one-line error message into the caller's buffer (if errlen > 0);
+ * returns -1, so that `return sl_err(err, errlen, "...")` reads well. */
+int sl_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

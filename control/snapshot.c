@@ -10,19 +10,7 @@
 
 #include "engine.h"
 #include "sched_build.h"
-
-static int __attribute__((format(printf, 3, 4)))
-err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#include "sbuf.h"
 
 int
 sl_ids_service(const struct sl_ids *ids, const char *name)
@@ -62,7 +50,7 @@ assign_ids(const struct sl_config *cfg, struct sl_ids *ids, int *svc_id, int **b
 	int rc = -1;
 
 	if (!n || !keep_svc || !keep_be) {
-		err_set(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		goto out;
 	}
 	*n = *ids;
@@ -99,7 +87,7 @@ assign_ids(const struct sl_config *cfg, struct sl_ids *ids, int *svc_id, int **b
 			for (id = 0; id < SL_MAX_SERVICES && n->svc_name[id][0]; id++)
 				;
 			if (id == SL_MAX_SERVICES) {
-				err_set(err, errlen, "no free service id");
+				sl_err(err, errlen, "no free service id");
 				goto out;
 			}
 			strcpy(n->svc_name[id], s->name);
@@ -116,7 +104,7 @@ assign_ids(const struct sl_config *cfg, struct sl_ids *ids, int *svc_id, int **b
 			for (b = 0; b < SL_MAX_BACKENDS && n->be[b].svc_id; b++)
 				;
 			if (b == SL_MAX_BACKENDS) {
-				err_set(err, errlen, "no free backend id");
+				sl_err(err, errlen, "no free backend id");
 				goto out;
 			}
 			n->be[b].svc_id = (uint16_t)(svc_id[i] + 1);
@@ -179,7 +167,7 @@ build_table(struct sl_snap_svc *ss, const struct sl_service_cfg *s, const int *b
 	uint32_t k, n = 0, slots;
 
 	if (!in)
-		return err_set(err, errlen, "out of memory");
+		return sl_err(err, errlen, "out of memory");
 	for (k = 0; k < s->n_backends; k++) {
 		const struct sl_backend *b = &backends[be_id[k]];
 
@@ -199,7 +187,7 @@ build_table(struct sl_snap_svc *ss, const struct sl_service_cfg *s, const int *b
 			ss->tbl = tbl_alloc(p->tbl->size);
 			if (!ss->tbl) {
 				free(in);
-				return err_set(err, errlen, "out of memory");
+				return sl_err(err, errlen, "out of memory");
 			}
 			for (k = 0; k < p->tbl->size; k++) {
 				uint16_t id = p->tbl->slot[k];
@@ -215,14 +203,14 @@ build_table(struct sl_snap_svc *ss, const struct sl_service_cfg *s, const int *b
 	if (!full || sl_sched_build(full, s->sched, in, n, s->maglev_size) < 0) {
 		free(full);
 		free(in);
-		return err_set(err, errlen, "cannot build the table of service '%s'", s->name);
+		return sl_err(err, errlen, "cannot build the table of service '%s'", s->name);
 	}
 	free(in);
 	slots = full->size;
 	ss->tbl = tbl_alloc(slots);
 	if (!ss->tbl) {
 		free(full);
-		return err_set(err, errlen, "out of memory");
+		return sl_err(err, errlen, "out of memory");
 	}
 	ss->tbl->size = slots;
 	memcpy(ss->tbl->slot, full->slot, slots * sizeof(uint16_t));
@@ -319,7 +307,7 @@ sl_snapshot_build(const struct sl_config *cfg, const struct sl_snapshot *prev, s
 	free(svc_id);
 	return s;
 oom:
-	err_set(err, errlen, "out of memory");
+	sl_err(err, errlen, "out of memory");
 fail:
 	if (be_id)
 		for (i = 0; i < cfg->n_services; i++)

@@ -15,19 +15,7 @@
 
 #include "dp.h"
 #include "engine.h"
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#include "sbuf.h"
 
 static inline uint32_t
 svc_key_hash(const struct sl_svc_key *k)
@@ -153,7 +141,7 @@ acl_ctx(struct dp_snap *d, uint8_t family, struct rte_acl_ctx **out, char *err, 
 	prm.max_rule_num = n;
 	ctx = rte_acl_create(&prm);
 	if (!ctx)
-		return fail(err, errlen, "dpdk engine: cannot create an ACL context: %s",
+		return sl_err(err, errlen, "dpdk engine: cannot create an ACL context: %s",
 			    rte_strerror(rte_errno));
 	for (pos = 0; pos < d->n_acl; pos++) {
 		const struct sl_acl_rule_cfg *r = &d->acl[pos];
@@ -196,7 +184,7 @@ acl_ctx(struct dp_snap *d, uint8_t family, struct rte_acl_ctx **out, char *err, 
 		rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&u, 1);
 		if (rc) {
 			rte_acl_free(ctx);
-			return fail(err, errlen, "dpdk engine: cannot add ACL rule %u: %s", r->priority,
+			return sl_err(err, errlen, "dpdk engine: cannot add ACL rule %u: %s", r->priority,
 				    strerror(-rc));
 		}
 	}
@@ -205,7 +193,7 @@ acl_ctx(struct dp_snap *d, uint8_t family, struct rte_acl_ctx **out, char *err, 
 	memcpy(cfg.defs, defs, (size_t)nf * sizeof(defs[0]));
 	if (rte_acl_build(ctx, &cfg)) {
 		rte_acl_free(ctx);
-		return fail(err, errlen, "dpdk engine: cannot build the ACL (%u rules)", n);
+		return sl_err(err, errlen, "dpdk engine: cannot build the ACL (%u rules)", n);
 	}
 	*out = ctx;
 	return 0;
@@ -266,7 +254,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 		uint32_t size = ss->tbl ? ss->tbl->size : 0, h;
 
 		if (ss->svc.id >= SL_MAX_SERVICES || size > SL_SCHED_TBL_MAX) {
-			fail(err, errlen, "dpdk engine: service '%s' has an id or table out of range",
+			sl_err(err, errlen, "dpdk engine: service '%s' has an id or table out of range",
 			     ss->name);
 			goto bad;
 		}
@@ -282,7 +270,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 			memcpy(v->tbl->slot, ss->tbl->slot, size * sizeof(uint16_t));
 		for (h = svc_key_hash(&v->key) & d->ht_mask; d->ht[h] >= 0; h = (h + 1) & d->ht_mask)
 			if (!memcmp(&d->svc[d->ht[h]].key, &v->key, sizeof(v->key))) {
-				fail(err, errlen, "dpdk engine: two services on one address, port and protocol ('%s')",
+				sl_err(err, errlen, "dpdk engine: two services on one address, port and protocol ('%s')",
 				     ss->name);
 				goto bad;
 			}
@@ -292,7 +280,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 	/* backends, with the next hop's MAC where the snapshot gives none */
 	nb = s->max_backend_id;
 	if (nb > SL_MAX_BACKENDS) {
-		fail(err, errlen, "dpdk engine: backend ids out of range");
+		sl_err(err, errlen, "dpdk engine: backend ids out of range");
 		goto bad;
 	}
 	d->max_backend_id = nb;
@@ -314,7 +302,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 
 		for (k = 0; k < d->svc[i].tbl->size; k++)
 			if (d->svc[i].tbl->slot[k] >= nb) {
-				fail(err, errlen, "dpdk engine: a table slot names an unknown backend");
+				sl_err(err, errlen, "dpdk engine: a table slot names an unknown backend");
 				goto bad;
 			}
 	}
@@ -336,7 +324,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 		goto bad;
 	return d;
 oom:
-	fail(err, errlen, "dpdk engine: out of memory");
+	sl_err(err, errlen, "dpdk engine: out of memory");
 bad:
 	dp_snap_free(d);
 	return NULL;

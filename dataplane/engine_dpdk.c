@@ -34,19 +34,7 @@
 
 #include "dp.h"
 #include "engine_dpdk.h"
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#include "sbuf.h"
 
 static struct dp_engine *
 eng(struct sl_engine *e)
@@ -68,7 +56,7 @@ opts_parse(struct dp_opts *o, int argc, char **argv, char *err, size_t errlen)
 			struct rte_ether_addr mac;
 
 			if (!v || rte_ether_unformat_addr(v, &mac) < 0)
-				return fail(err, errlen, "dpdk engine: --gw-mac takes a MAC like 02:00:00:00:00:01");
+				return sl_err(err, errlen, "dpdk engine: --gw-mac takes a MAC like 02:00:00:00:00:01");
 			memcpy(o->gw_mac, mac.addr_bytes, 6);
 			o->have_gw_mac = 1;
 			i++;
@@ -83,11 +71,11 @@ opts_parse(struct dp_opts *o, int argc, char **argv, char *err, size_t errlen)
 				o->local6 = x;
 				o->have_local6 = 1;
 			} else {
-				return fail(err, errlen, "dpdk engine: --local-ip takes an IPv4 or IPv6 address");
+				return sl_err(err, errlen, "dpdk engine: --local-ip takes an IPv4 or IPv6 address");
 			}
 			i++;
 		} else {
-			return fail(err, errlen, "dpdk engine: unknown option '%s' after the second '--' "
+			return sl_err(err, errlen, "dpdk engine: unknown option '%s' after the second '--' "
 				    "(engine options: --gw-mac MAC, --local-ip ADDR)", a);
 		}
 	}
@@ -139,23 +127,23 @@ workers_setup(struct dp_engine *e, char *err, size_t errlen)
 		struct dp_worker *w;
 
 		if (e->n_workers == SL_MAX_CORES)
-			return fail(err, errlen, "more than %d worker lcores", SL_MAX_CORES);
+			return sl_err(err, errlen, "more than %d worker lcores", SL_MAX_CORES);
 		w = rte_zmalloc_socket("sl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 				       (int)rte_lcore_to_socket_id(lc));
 		if (!w)
-			return fail(err, errlen, "cannot allocate worker state in hugepage memory");
+			return sl_err(err, errlen, "cannot allocate worker state in hugepage memory");
 		w->eng = e;
 		w->lcore_id = lc;
 		w->idx = e->n_workers;
 		e->w[e->n_workers++] = w;
 	}
 	if (e->n_workers == 0)
-		return fail(err, errlen, "the dpdk engine needs a worker lcore besides the main one: "
+		return sl_err(err, errlen, "the dpdk engine needs a worker lcore besides the main one: "
 			    "give two cores or more, e.g. -l 0,1");
 	sz = rte_rcu_qsbr_get_memsize(e->n_workers);
 	e->qsv = rte_zmalloc("sl_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (!e->qsv || rte_rcu_qsbr_init(e->qsv, e->n_workers))
-		return fail(err, errlen, "cannot set up RCU for %u workers", e->n_workers);
+		return sl_err(err, errlen, "cannot set up RCU for %u workers", e->n_workers);
 	return 0;
 }
 
@@ -171,7 +159,7 @@ workers_launch(struct dp_engine *e, char *err, size_t errlen)
 		int rc = rte_eal_remote_launch(dp_worker_main, e->w[i], e->w[i]->lcore_id);
 
 		if (rc)
-			return fail(err, errlen, "cannot launch the worker on lcore %u: %s",
+			return sl_err(err, errlen, "cannot launch the worker on lcore %u: %s",
 				    e->w[i]->lcore_id, rte_strerror(-rc));
 	}
 	return 0;
@@ -194,7 +182,7 @@ flow_tables_alloc(struct dp_engine *e, uint32_t cap, char *err, size_t errlen)
 				rte_free(e->w[i]->ft);
 				e->w[i]->ft = NULL;
 			}
-			return fail(err, errlen, "dpdk engine: cannot allocate %u flows per core "
+			return sl_err(err, errlen, "dpdk engine: cannot allocate %u flows per core "
 				    "(%zu MB each) in hugepage memory: reserve more hugepages or "
 				    "lower flows-per-core", cap, sz >> 20);
 		}
@@ -225,14 +213,14 @@ check_snapshot(const struct dp_engine *e, const struct sl_snapshot *s, char *err
 			const struct sl_backend *b = &s->backends[v->tbl->slot[k]];
 
 			if (zero_mac(b->mac) && !e->opt.have_gw_mac)
-				return fail(err, errlen, "dpdk engine: service '%s': no MAC for its "
+				return sl_err(err, errlen, "dpdk engine: service '%s': no MAC for its "
 					    "backends and no neighbour resolution yet: give "
 					    "'-- --gw-mac MAC' after the EAL arguments", v->name);
 			if ((v->svc.mode == SL_FWD_TUNNEL ||
 			     (v->svc.mode == SL_FWD_NAT && !(v->svc.flags & SL_SVC_F_SNAT_SET))) &&
 			    ((b->family == SL_AF_INET && !e->opt.have_local4) ||
 			     (b->family == SL_AF_INET6 && !e->opt.have_local6)))
-				return fail(err, errlen, "dpdk engine: service '%s' (%s) needs this "
+				return sl_err(err, errlen, "dpdk engine: service '%s' (%s) needs this "
 					    "node's IPv%u address: give '-- --local-ip ADDR' after "
 					    "the EAL arguments", v->name,
 					    v->svc.mode == SL_FWD_NAT ? "nat" : "tunnel", b->family);
@@ -287,10 +275,10 @@ dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t 
 	uint32_t cap = s->g.flows_per_core;
 
 	if (cap < SL_FLOWS_MIN || cap > SL_FLOWS_MAX)
-		return fail(err, errlen, "dpdk engine: flows-per-core %u is outside %u..%u", cap,
+		return sl_err(err, errlen, "dpdk engine: flows-per-core %u is outside %u..%u", cap,
 			    SL_FLOWS_MIN, SL_FLOWS_MAX);
 	if (e->w[0]->ft && e->w[0]->ft->capacity != cap)
-		return fail(err, errlen, "dpdk engine: flows-per-core cannot change while running "
+		return sl_err(err, errlen, "dpdk engine: flows-per-core cannot change while running "
 			    "(it is %u): restart sluiced to change it", e->w[0]->ft->capacity);
 	if (check_snapshot(e, s, err, errlen) < 0)
 		return -1;
@@ -299,7 +287,7 @@ dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t 
 
 		if (!ctr || s->n_acl > SL_MAX_ACL_RULES) {
 			free(ctr);
-			return fail(err, errlen, "dpdk engine: out of memory");
+			return sl_err(err, errlen, "dpdk engine: out of memory");
 		}
 		acl_counters(e, s, ctr);
 		d = dp_snap_build(s, &e->opt, ctr, err, errlen);
@@ -528,7 +516,7 @@ create_common(struct dp_engine *e, int argc, char **argv, char *err, size_t errl
 		goto fail;
 	se = calloc(1, sizeof(*se));
 	if (!se) {
-		fail(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	se->ops = &dpdk_ops;
@@ -546,7 +534,7 @@ sl_dpdk_engine_create_on_eal(const struct sl_engine_args *a, char *err, size_t e
 	struct dp_engine *e = calloc(1, sizeof(*e));
 
 	if (!e) {
-		fail(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	return create_common(e, a->argc, a->argv, err, errlen);
@@ -575,21 +563,21 @@ eal_diagnose(int eal_errno, char *err, size_t errlen)
 		fclose(f);
 	}
 	if (eal_errno == EALREADY)
-		fail(err, errlen, "DPDK EAL: already initialised in this process");
+		sl_err(err, errlen, "DPDK EAL: already initialised in this process");
 	else if (!mounted)
-		fail(err, errlen, "DPDK EAL failed: no hugetlbfs is mounted: mount -t hugetlbfs "
+		sl_err(err, errlen, "DPDK EAL failed: no hugetlbfs is mounted: mount -t hugetlbfs "
 		     "nodev /dev/hugepages (deploy/install-deps.sh does it)");
 	else if (total == 0)
-		fail(err, errlen, "DPDK EAL failed: no hugepages reserved: echo 512 > "
+		sl_err(err, errlen, "DPDK EAL failed: no hugepages reserved: echo 512 > "
 		     "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");
 	else if (eal_errno == EACCES)
-		fail(err, errlen, "DPDK EAL failed: permission denied (run as root, or give "
+		sl_err(err, errlen, "DPDK EAL failed: permission denied (run as root, or give "
 		     "the capabilities DPDK needs)");
 	else if (eal_errno == EINVAL)
-		fail(err, errlen, "DPDK EAL failed: invalid EAL arguments after '--' (its log "
+		sl_err(err, errlen, "DPDK EAL failed: invalid EAL arguments after '--' (its log "
 		     "above names the one)");
 	else
-		fail(err, errlen, "DPDK EAL failed: %s (its log above says more)",
+		sl_err(err, errlen, "DPDK EAL failed: %s (its log above says more)",
 		     rte_strerror(eal_errno));
 }
 
@@ -602,7 +590,7 @@ sl_dpdk_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 	int i, n_eal, rc;
 
 	if (a->iface) {
-		fail(err, errlen, "--iface is for the xdp engine: the dpdk engine takes its ports "
+		sl_err(err, errlen, "--iface is for the xdp engine: the dpdk engine takes its ports "
 		     "from EAL arguments, e.g. -- -l 0,1 --vdev=net_af_packet0,iface=eth0");
 		return NULL;
 	}
@@ -614,7 +602,7 @@ sl_dpdk_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 	if (!eargv || !e) {
 		free(eargv);
 		free(e);
-		fail(err, errlen, "out of memory");
+		sl_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	eargv[0] = (char *)"sluiced";
@@ -649,7 +637,7 @@ sl_dpdk_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 	}
 	if (rc != n_eal) {
 		/* getopt moved what it did not take to the end of eargv */
-		fail(err, errlen, "DPDK EAL: unexpected argument '%s' (engine options go after a "
+		sl_err(err, errlen, "DPDK EAL: unexpected argument '%s' (engine options go after a "
 		     "second '--')", eargv[rc + 1] ? eargv[rc + 1] : "?");
 		free(eargv);
 		rte_eal_cleanup();

@@ -15,19 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dp.h"
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#include "sbuf.h"
 
 static int
 port_setup(struct dp_engine *e, struct dp_port *pt, char *err, size_t errlen)
@@ -43,14 +31,14 @@ port_setup(struct dp_engine *e, struct dp_port *pt, char *err, size_t errlen)
 		socket = (int)rte_socket_id();
 	rc = rte_eth_dev_info_get(pt->port_id, &info);
 	if (rc)
-		return fail(err, errlen, "port %u (%s): cannot get its info: %s", pt->port_id, name,
+		return sl_err(err, errlen, "port %u (%s): cannot get its info: %s", pt->port_id, name,
 			    rte_strerror(-rc));
 	if (nq > info.max_rx_queues)
 		nq = info.max_rx_queues;
 	if (nq > info.max_tx_queues)
 		nq = info.max_tx_queues;
 	if (nq == 0)
-		return fail(err, errlen, "port %u (%s) has no queue to give", pt->port_id, name);
+		return sl_err(err, errlen, "port %u (%s) has no queue to give", pt->port_id, name);
 	if (nq < e->n_workers && !pt->is_exception)
 		fprintf(stderr, "sluiced: dpdk: port %u (%s) has %u queues for %u workers: "
 			"workers beyond %u do not poll it\n", pt->port_id, name, nq, e->n_workers, nq);
@@ -70,25 +58,25 @@ port_setup(struct dp_engine *e, struct dp_port *pt, char *err, size_t errlen)
 	}
 	rc = rte_eth_dev_configure(pt->port_id, nq, nq, &conf);
 	if (rc)
-		return fail(err, errlen, "port %u (%s): cannot configure %u queues: %s", pt->port_id,
+		return sl_err(err, errlen, "port %u (%s): cannot configure %u queues: %s", pt->port_id,
 			    name, nq, rte_strerror(-rc));
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pt->port_id, &nrx, &ntx);
 	if (rc)
-		return fail(err, errlen, "port %u (%s): descriptors: %s", pt->port_id, name,
+		return sl_err(err, errlen, "port %u (%s): descriptors: %s", pt->port_id, name,
 			    rte_strerror(-rc));
 	for (q = 0; q < nq; q++) {
 		rc = rte_eth_rx_queue_setup(pt->port_id, q, nrx, (unsigned int)socket, NULL, e->pool);
 		if (rc)
-			return fail(err, errlen, "port %u (%s): RX queue %u: %s", pt->port_id, name, q,
+			return sl_err(err, errlen, "port %u (%s): RX queue %u: %s", pt->port_id, name, q,
 				    rte_strerror(-rc));
 		rc = rte_eth_tx_queue_setup(pt->port_id, q, ntx, (unsigned int)socket, NULL);
 		if (rc)
-			return fail(err, errlen, "port %u (%s): TX queue %u: %s", pt->port_id, name, q,
+			return sl_err(err, errlen, "port %u (%s): TX queue %u: %s", pt->port_id, name, q,
 				    rte_strerror(-rc));
 	}
 	rc = rte_eth_dev_start(pt->port_id);
 	if (rc)
-		return fail(err, errlen, "port %u (%s): cannot start: %s", pt->port_id, name,
+		return sl_err(err, errlen, "port %u (%s): cannot start: %s", pt->port_id, name,
 			    rte_strerror(-rc));
 	rte_eth_promiscuous_enable(pt->port_id); /* not every PMD can; not needed for DSR/NAT */
 	rte_eth_macaddr_get(pt->port_id, &pt->mac);
@@ -109,11 +97,11 @@ dp_ports_setup(struct dp_engine *e, char *err, size_t errlen)
 	e->exc_port = -1;
 	RTE_ETH_FOREACH_DEV(pid) {
 		if (e->n_ports == DP_MAX_PORTS)
-			return fail(err, errlen, "more than %d DPDK ports", DP_MAX_PORTS);
+			return sl_err(err, errlen, "more than %d DPDK ports", DP_MAX_PORTS);
 		e->port[e->n_ports++].port_id = pid;
 	}
 	if (e->n_ports == 0)
-		return fail(err, errlen, "no DPDK port: give one with --vdev=net_af_packet0,iface=IF "
+		return sl_err(err, errlen, "no DPDK port: give one with --vdev=net_af_packet0,iface=IF "
 			    "(or bind a NIC to vfio-pci)");
 	if (e->n_ports >= 2) {
 		struct rte_eth_dev_info info;
@@ -135,7 +123,7 @@ dp_ports_setup(struct dp_engine *e, char *err, size_t errlen)
 	e->pool = rte_pktmbuf_pool_create(pool_name, nb_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  (int)rte_socket_id());
 	if (!e->pool)
-		return fail(err, errlen, "cannot create a pool of %u packet buffers: %s "
+		return sl_err(err, errlen, "cannot create a pool of %u packet buffers: %s "
 			    "(are enough 2 MB hugepages reserved? see deploy/install-deps.sh)",
 			    nb_mbufs, rte_strerror(rte_errno));
 	for (i = 0; i < e->n_ports; i++)
