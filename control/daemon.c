@@ -1006,18 +1006,20 @@ on_neigh(struct sl_timer *t)
 	int changed = 0;
 	uint32_t i;
 
-	for (i = 0; d->snap && i < d->snap->max_backend_id && !changed; i++) {
-		const struct sl_backend *b = &d->snap->backends[i];
-		uint8_t mac[6] = {0};
-		uint32_t ifindex = 0;
+	if (d->snap && d->snap->max_backend_id) {
+		/* resolve into a copy of the backends, compare with the snapshot's */
+		struct sl_snapshot tmp = {.max_backend_id = d->snap->max_backend_id};
 
-		if (!b->family)
-			continue;
-		if (sl_neigh_lookup(&b->addr, b->family, mac, &ifindex) < 0) {
-			memset(mac, 0, sizeof(mac));
-			ifindex = 0;
+		tmp.backends = malloc(tmp.max_backend_id * sizeof(*tmp.backends));
+		if (tmp.backends) {
+			memcpy(tmp.backends, d->snap->backends,
+			       tmp.max_backend_id * sizeof(*tmp.backends));
+			sl_neigh_fill(&tmp);
+			for (i = 0; i < tmp.max_backend_id && !changed; i++)
+				changed = memcmp(tmp.backends[i].mac, d->snap->backends[i].mac, 6) ||
+					  tmp.backends[i].ifindex != d->snap->backends[i].ifindex;
+			free(tmp.backends);
 		}
-		changed = memcmp(mac, b->mac, 6) || ifindex != b->ifindex;
 	}
 	if (changed) {
 		struct sl_config next;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -106,6 +107,62 @@ route_cb(struct nlmsghdr *h, void *arg)
 	return 1;
 }
 
+/* The neighbour table, read once per fill. */
+struct neigh_entry {
+	uint32_t ifindex;
+	uint8_t alen;
+	uint8_t addr[16];
+	uint8_t mac[6];
+};
+
+struct neigh_tab {
+	struct neigh_entry *e;
+	size_t n, cap;
+};
+
+static int
+tab_cb(struct nlmsghdr *h, void *arg)
+{
+	struct neigh_tab *t = arg;
+	struct ndmsg *nd = NLMSG_DATA(h);
+	struct rtattr *a;
+	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
+	const uint8_t *dst = NULL, *ll = NULL;
+	size_t alen = 0;
+
+	if (h->nlmsg_type != RTM_NEWNEIGH)
+		return 0;
+	if (!(nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
+			       NUD_NOARP)))
+		return 0;
+	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) <= 16) {
+			dst = RTA_DATA(a);
+			alen = RTA_PAYLOAD(a);
+		} else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+			ll = RTA_DATA(a);
+		}
+	}
+	if (!dst || !ll)
+		return 0;
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+		struct neigh_entry *p = realloc(t->e, ncap * sizeof(*p));
+
+		if (!p)
+			return 0;
+		t->e = p;
+		t->cap = ncap;
+	}
+	t->e[t->n].ifindex = (uint32_t)nd->ndm_ifindex;
+	t->e[t->n].alen = (uint8_t)alen;
+	memcpy(t->e[t->n].addr, dst, alen);
+	memcpy(t->e[t->n].mac, ll, 6);
+	t->n++;
+	return 0;
+}
+
 struct neigh_res {
 	uint32_t ifindex;
 	const uint8_t *addr;
@@ -144,6 +201,32 @@ neigh_cb(struct nlmsghdr *h, void *arg)
 
 static int nl_fd = -1;
 static uint32_t nl_seq;
+
+/* The route toward addr: outgoing interface, and gateway if off-link. */
+static int
+route_of(const struct sl_addr *addr, int af, struct route_res *rr)
+{
+	struct {
+		struct nlmsghdr n;
+		struct rtmsg r;
+		char attrs[64];
+	} req;
+	int alen = af == AF_INET ? 4 : 16;
+
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req.n.nlmsg_type = RTM_GETROUTE;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.n.nlmsg_seq = ++nl_seq;
+	req.r.rtm_family = (uint8_t)af;
+	req.r.rtm_dst_len = (uint8_t)(alen * 8);
+	add_attr(&req.n, RTA_DST, addr->b, (uint16_t)alen);
+	memset(rr, 0, sizeof(*rr));
+	if (send(nl_fd, &req, req.n.nlmsg_len, 0) < 0 ||
+	    nl_recv(nl_fd, nl_seq, route_cb, rr) < 0 || !rr->oif)
+		return -1;
+	return 0;
+}
 
 int
 sl_neigh_lookup(const struct sl_addr *addr, uint8_t family, uint8_t mac[6], uint32_t *ifindex)
@@ -192,23 +275,53 @@ sl_neigh_lookup(const struct sl_addr *addr, uint8_t family, uint8_t mac[6], uint
 	return 0;
 }
 
+/* One dump of the neighbour table, then a route lookup per backend: a
+ * snapshot of thousands of backends costs one dump, not thousands. */
 unsigned int
 sl_neigh_fill(struct sl_snapshot *s)
 {
+	struct {
+		struct nlmsghdr n;
+		struct ndmsg nd;
+	} req;
+	struct neigh_tab t = {0};
 	unsigned int n = 0;
 	uint32_t i;
+	size_t k;
 
+	if (nl_fd < 0 && (nl_fd = nl_open()) < 0)
+		return 0;
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	req.n.nlmsg_type = RTM_GETNEIGH;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.n.nlmsg_seq = ++nl_seq;
+	req.nd.ndm_family = AF_UNSPEC;
+	if (send(nl_fd, &req, req.n.nlmsg_len, 0) < 0 || nl_recv(nl_fd, nl_seq, tab_cb, &t) < 0)
+		t.n = 0;
 	for (i = 0; i < s->max_backend_id; i++) {
 		struct sl_backend *b = &s->backends[i];
+		int af = b->family == SL_AF_INET ? AF_INET : AF_INET6, alen = af == AF_INET ? 4 : 16;
+		struct route_res rr;
+		const uint8_t *want;
 
 		if (!b->family)
 			continue;
-		if (sl_neigh_lookup(&b->addr, b->family, b->mac, &b->ifindex) == 0)
-			n++;
-		else {
-			memset(b->mac, 0, sizeof(b->mac));
-			b->ifindex = 0;
+		memset(b->mac, 0, sizeof(b->mac));
+		b->ifindex = 0;
+		if (!t.n || route_of(&b->addr, af, &rr) < 0)
+			continue;
+		want = rr.have_gw ? rr.gw : b->addr.b;
+		for (k = 0; k < t.n; k++) {
+			if (t.e[k].ifindex == rr.oif && t.e[k].alen == alen &&
+			    !memcmp(t.e[k].addr, want, (size_t)alen)) {
+				memcpy(b->mac, t.e[k].mac, 6);
+				b->ifindex = rr.oif;
+				n++;
+				break;
+			}
 		}
 	}
+	free(t.e);
 	return n;
 }
