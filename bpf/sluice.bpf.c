@@ -606,20 +606,20 @@ int sluice_xdp(struct xdp_md *ctx)
 		rk.proto = p.key.proto;
 		rk.family = p.key.family;
 		if (!nf.nat_port_be) {
-			uint32_t h = sl_flow_hash(&p.key, 0x6e6174u);
+			uint32_t h = sl_flow_hash(&p.key, SL_NAT_HASH_SEED);
 
 			/* a free source port: a few tries from the flow's hash */
-			for (i = 0; i < 4; i++) {
+			for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
 				struct sl_xdp_nat *taken;
 
-				rk.dport_be = sl_htons((uint16_t)(1024 + (h + (uint32_t)i * 7919) % 64512));
+				rk.dport_be = sl_nat_port_be(h, (uint32_t)i);
 				taken = bpf_map_lookup_elem(&sl_nat, &rk);
 				if (!taken || (taken->client.w[0] == p.key.src.w[0] &&
 					       taken->client.w[3] == p.key.src.w[3] &&
 					       taken->client_port_be == p.key.sport_be))
 					break;
 			}
-			if (i == 4)
+			if (i == SL_NAT_PORT_TRIES)
 				return drop(c, SL_DROP_NAT_NO_PORT);
 			nf.nat_port_be = rk.dport_be;
 		}

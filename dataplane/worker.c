@@ -205,7 +205,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 
 		if (!fe->flow.nat_port_be) {
-			uint32_t h = sl_flow_hash(&p->key, 0x6e6174u), fidx = (uint32_t)(fe - w->ft->e);
+			uint32_t h = sl_flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = (uint32_t)(fe - w->ft->e);
 			struct sl_flow_key rk;
 			struct sl_ft_entry *re = NULL;
 			int i, ev = 0;
@@ -216,8 +216,8 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			rk.sport_be = be->port_be;
 			rk.proto = p->key.proto;
 			rk.family = p->key.family;
-			for (i = 0; i < 4; i++) {
-				rk.dport_be = sl_htons((uint16_t)(1024 + (h + (uint32_t)i * 7919) % 64512));
+			for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
+				rk.dport_be = sl_nat_port_be(h, (uint32_t)i);
 				re = sl_ft_lookup(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW));
 				if (!re)
 					break;
@@ -225,7 +225,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 				    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == fidx)
 					break; /* ours already */
 			}
-			if (i == 4) {
+			if (i == SL_NAT_PORT_TRIES) {
 				drop(w, m, SL_DROP_NAT_NO_PORT);
 				return;
 			}

@@ -182,6 +182,21 @@ sl_rw_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_ad
 	return 0;
 }
 
+/*
+ * nat's source port for a new flow: the engines try SL_NAT_PORT_TRIES
+ * ports in this order (from the flow's hash, 1024..65535) and take the
+ * first that no other client's flow holds toward the same backend. Both
+ * engines pick the same port for the same flow.
+ */
+#define SL_NAT_PORT_TRIES 16
+#define SL_NAT_HASH_SEED  0x6e6174u
+
+static SL_ALWAYS_INLINE uint16_t
+sl_nat_port_be(uint32_t flow_hash, uint32_t try_no)
+{
+	return sl_htons((uint16_t)(1024 + (flow_hash + try_no * 7919u) % 64512));
+}
+
 /* Room a tunnel needs in front of the packet's IP header. */
 static SL_ALWAYS_INLINE uint32_t
 sl_encap_len(uint8_t tunnel, uint8_t outer_family)
