@@ -163,42 +163,6 @@ tab_cb(struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-struct neigh_res {
-	uint32_t ifindex;
-	const uint8_t *addr;
-	int alen;
-	uint8_t mac[6];
-	int found;
-};
-
-static int
-neigh_cb(struct nlmsghdr *h, void *arg)
-{
-	struct neigh_res *r = arg;
-	struct ndmsg *nd = NLMSG_DATA(h);
-	struct rtattr *a;
-	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
-	const uint8_t *dst = NULL, *ll = NULL;
-
-	if (h->nlmsg_type != RTM_NEWNEIGH || (uint32_t)nd->ndm_ifindex != r->ifindex)
-		return 0;
-	if (!(nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
-			       NUD_NOARP)))
-		return 0;
-	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, len);
-	     a = RTA_NEXT(a, len)) {
-		if (a->rta_type == NDA_DST && (int)RTA_PAYLOAD(a) == r->alen)
-			dst = RTA_DATA(a);
-		else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
-			ll = RTA_DATA(a);
-	}
-	if (dst && ll && !memcmp(dst, r->addr, (size_t)r->alen)) {
-		memcpy(r->mac, ll, 6);
-		r->found = 1;
-	}
-	return 0;
-}
-
 static int nl_fd = -1;
 static uint32_t nl_seq;
 
@@ -225,53 +189,6 @@ route_of(const struct sl_addr *addr, int af, struct route_res *rr)
 	if (send(nl_fd, &req, req.n.nlmsg_len, 0) < 0 ||
 	    nl_recv(nl_fd, nl_seq, route_cb, rr) < 0 || !rr->oif)
 		return -1;
-	return 0;
-}
-
-int
-sl_neigh_lookup(const struct sl_addr *addr, uint8_t family, uint8_t mac[6], uint32_t *ifindex)
-{
-	struct {
-		struct nlmsghdr n;
-		union {
-			struct rtmsg r;
-			struct ndmsg nd;
-		};
-		char attrs[64];
-	} req;
-	int af = family == SL_AF_INET ? AF_INET : AF_INET6, alen = af == AF_INET ? 4 : 16;
-	struct route_res rr = {0};
-	struct neigh_res nr = {0};
-
-	if (nl_fd < 0 && (nl_fd = nl_open()) < 0)
-		return -1;
-	/* the route: outgoing interface, and the gateway if off-link */
-	memset(&req, 0, sizeof(req));
-	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req.n.nlmsg_type = RTM_GETROUTE;
-	req.n.nlmsg_flags = NLM_F_REQUEST;
-	req.n.nlmsg_seq = ++nl_seq;
-	req.r.rtm_family = (uint8_t)af;
-	req.r.rtm_dst_len = (uint8_t)(alen * 8);
-	add_attr(&req.n, RTA_DST, addr->b, (uint16_t)alen);
-	if (send(nl_fd, &req, req.n.nlmsg_len, 0) < 0 ||
-	    nl_recv(nl_fd, nl_seq, route_cb, &rr) < 0 || !rr.oif)
-		return -1;
-	/* its neighbour */
-	memset(&req, 0, sizeof(req));
-	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
-	req.n.nlmsg_type = RTM_GETNEIGH;
-	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.n.nlmsg_seq = ++nl_seq;
-	req.nd.ndm_family = (uint8_t)af;
-	nr.ifindex = rr.oif;
-	nr.addr = rr.have_gw ? rr.gw : addr->b;
-	nr.alen = alen;
-	if (send(nl_fd, &req, req.n.nlmsg_len, 0) < 0 || nl_recv(nl_fd, nl_seq, neigh_cb, &nr) < 0 ||
-	    !nr.found)
-		return -1;
-	memcpy(mac, nr.mac, 6);
-	*ifindex = rr.oif;
 	return 0;
 }
 

@@ -11,13 +11,9 @@
 
 #include <sluice/maps-t.h>
 
-/* 0 and mac/ifindex set, or -1 when the route or the neighbour is not
- * known (yet: the health checks' traffic makes the kernel resolve it). */
-int sl_neigh_lookup(const struct sl_addr *a, uint8_t family, uint8_t mac[6], uint32_t *ifindex);
-
 /* Fill mac and ifindex of every backend of a snapshot that has a route
- * and a resolved neighbour; leave the others zero. Returns how many were
- * resolved. */
+ * and a resolved neighbour (the health checks' traffic makes the kernel
+ * resolve it); leave the others zero. Returns how many were resolved. */
 struct sl_snapshot;
 unsigned int sl_neigh_fill(struct sl_snapshot *s);
 
