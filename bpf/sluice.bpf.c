@@ -448,9 +448,11 @@ int sluice_xdp(struct xdp_md *ctx)
 		return drop(c, SL_DROP_ACL_DENY);
 
 	/* the reply of a NAT flow */
-	nat = bpf_map_lookup_elem(&sl_nat, &p.key);
-	if (nat)
-		return nat_reply(ctx, &p, nat, c);
+	if (g->has_nat) {
+		nat = bpf_map_lookup_elem(&sl_nat, &p.key);
+		if (nat)
+			return nat_reply(ctx, &p, nat, c);
+	}
 
 	sk.slot = slot;
 	sk.k.vip = p.key.dst;

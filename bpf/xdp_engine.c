@@ -387,6 +387,9 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	g.timeout_ns[SL_XDP_TO_OTHER] = (uint64_t)s->g.other_timeout_s * 1000000000ull;
 	g.gen = s->gen;
 	g.acl_default = s->acl_default;
+	g.has_nat = 0;
+	for (i = 0; i < s->n_svc; i++)
+		g.has_nat |= s->svc[i].svc.mode == SL_FWD_NAT;
 	{
 		uint16_t *ctr_of = calloc(SL_MAX_ACL_RULES, sizeof(*ctr_of));
 

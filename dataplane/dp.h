@@ -48,6 +48,7 @@ struct dp_snap {
 	struct sl_ft_timeouts to;     /* ns */
 	uint32_t n_svc;
 	struct dp_svc *svc;
+	uint8_t has_nat;              /* a nat service exists: look for NAT replies */
 	uint32_t ht_mask;             /* service lookup: open addressing, linear probe */
 	int32_t *ht;                  /* index into svc, -1 when empty */
 	uint32_t max_backend_id;

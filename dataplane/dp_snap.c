@@ -260,6 +260,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 		}
 		v->key = ss->key;
 		v->svc = ss->svc;
+		d->has_nat |= ss->svc.mode == SL_FWD_NAT;
 		v->all_down = ss->all_down;
 		v->tbl = tbl_alloc(size);
 		if (!v->tbl)

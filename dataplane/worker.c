@@ -392,7 +392,7 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		drop(w, m, SL_DROP_ACL_DENY);
 		return;
 	}
-	if (w->ft && nat_reply(w, e, s, m, p, port_idx, now))
+	if (s->has_nat && w->ft && nat_reply(w, e, s, m, p, port_idx, now))
 		return;
 	memset(&sk, 0, sizeof(sk));
 	sk.vip = p->key.dst;

@@ -34,7 +34,8 @@ struct sl_xdp_globals {
 	uint64_t timeout_ns[SL_XDP_TO_MAX];
 	uint32_t gen;
 	uint8_t acl_default;       /* enum sl_acl_action */
-	uint8_t pad[3];
+	uint8_t has_nat;           /* a nat service exists: look for NAT replies */
+	uint8_t pad[2];
 	struct sl_addr snat4;      /* nat source when a service names none */
 	struct sl_addr snat6;
 	struct sl_addr tun_src4;   /* outer source of tunnels */
