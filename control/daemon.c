@@ -846,38 +846,35 @@ metrics(void *arg, struct sbuf *o)
 			sb_printf(o, "sluice_drops_total{core=\"%u\",reason=\"%s\"} %llu\n", c,
 				  drop_labels[r], (unsigned long long)d->stats->core[c].drops[r]);
 
-	M_HEAD(o, "sluice_service_packets_total", "counter", "Packets to a service.");
-	for (i = 0; i < d->cfg.n_services; i++) {
-		struct sl_svc_counters sc;
+	{
+		static const struct {
+			const char *name, *help;
+			size_t off;
+		} sm[] = {
+			{"sluice_service_packets_total", "Packets to a service.",
+			 offsetof(struct sl_svc_counters, pkts)},
+			{"sluice_service_bytes_total", "Bytes to a service.",
+			 offsetof(struct sl_svc_counters, bytes)},
+			{"sluice_service_new_flows_total", "New flows of a service.",
+			 offsetof(struct sl_svc_counters, new_flows)},
+			{"sluice_service_no_backend_total", "New flows that found no eligible backend.",
+			 offsetof(struct sl_svc_counters, no_backend)},
+		};
 
-		svc_counters(d, have, (uint32_t)sl_ids_service(&d->ids, d->cfg.services[i].name), &sc);
-		sb_printf(o, "sluice_service_packets_total{service=\"%s\"} %llu\n",
-			  d->cfg.services[i].name, (unsigned long long)sc.pkts);
-	}
-	M_HEAD(o, "sluice_service_bytes_total", "counter", "Bytes to a service.");
-	for (i = 0; i < d->cfg.n_services; i++) {
-		struct sl_svc_counters sc;
+		for (r = 0; r < SL_ARRAY_SIZE(sm); r++) {
+			sb_printf(o, "# HELP %s %s\n# TYPE %s counter\n", sm[r].name, sm[r].help,
+				  sm[r].name);
+			for (i = 0; i < d->cfg.n_services; i++) {
+				struct sl_svc_counters sc;
+				uint64_t v;
 
-		svc_counters(d, have, (uint32_t)sl_ids_service(&d->ids, d->cfg.services[i].name), &sc);
-		sb_printf(o, "sluice_service_bytes_total{service=\"%s\"} %llu\n",
-			  d->cfg.services[i].name, (unsigned long long)sc.bytes);
-	}
-	M_HEAD(o, "sluice_service_new_flows_total", "counter", "New flows of a service.");
-	for (i = 0; i < d->cfg.n_services; i++) {
-		struct sl_svc_counters sc;
-
-		svc_counters(d, have, (uint32_t)sl_ids_service(&d->ids, d->cfg.services[i].name), &sc);
-		sb_printf(o, "sluice_service_new_flows_total{service=\"%s\"} %llu\n",
-			  d->cfg.services[i].name, (unsigned long long)sc.new_flows);
-	}
-	M_HEAD(o, "sluice_service_no_backend_total", "counter",
-	       "New flows that found no eligible backend.");
-	for (i = 0; i < d->cfg.n_services; i++) {
-		struct sl_svc_counters sc;
-
-		svc_counters(d, have, (uint32_t)sl_ids_service(&d->ids, d->cfg.services[i].name), &sc);
-		sb_printf(o, "sluice_service_no_backend_total{service=\"%s\"} %llu\n",
-			  d->cfg.services[i].name, (unsigned long long)sc.no_backend);
+				svc_counters(d, have,
+					     (uint32_t)sl_ids_service(&d->ids, d->cfg.services[i].name), &sc);
+				memcpy(&v, (const char *)&sc + sm[r].off, sizeof(v));
+				sb_printf(o, "%s{service=\"%s\"} %llu\n", sm[r].name,
+					  d->cfg.services[i].name, (unsigned long long)v);
+			}
+		}
 	}
 
 #define BE_LOOP(body)                                                                      \
