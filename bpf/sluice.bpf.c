@@ -430,7 +430,8 @@ int sluice_xdp(struct xdp_md *ctx)
 	rc = sl_xdp_parse(ctx, &p);
 	if (rc)
 		return drop(c, rc);
-	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR))) {
+	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR)) ||
+	    sl_pkt_is_nd(&p)) {
 		c->to_host_pkts++;
 		return XDP_PASS;
 	}

@@ -62,6 +62,11 @@ struct dp_snap {
 	struct rte_acl_ctx *acl4, *acl6;
 	uint8_t acl_action[SL_MAX_ACL_RULES];  /* by position */
 	uint16_t acl_ctr[SL_MAX_ACL_RULES];    /* counter index by position */
+	/* addresses the engine answers ARP and neighbour solicitations for:
+	 * VIPs, --local-ip, nat services' snat addresses (arp_nd.c) */
+	uint32_t n_own4, n_own6;
+	uint32_t *own4;               /* network order */
+	struct sl_addr *own6;
 };
 
 /* What rte_acl classifies, network order (its rules are in host order). */
@@ -121,6 +126,10 @@ struct dp_opts {
 	uint8_t gw_mac[6];
 	struct sl_addr local4, local6; /* tunnel source and default NAT source */
 	int have_local4, have_local6;
+	/* set by the engine, not an option: an exception port exists, so the
+	 * kernel resolves next hops (the daemon reads its neighbour table) and
+	 * --gw-mac stands in for no backend */
+	int kernel_neigh;
 };
 
 struct dp_engine {
@@ -156,6 +165,15 @@ const struct dp_svc *dp_snap_lookup(const struct dp_snap *s, const struct sl_svc
 /* port.c */
 int dp_ports_setup(struct dp_engine *e, char *err, size_t errlen);
 void dp_ports_close(struct dp_engine *e);
+
+/* arp_nd.c: 1 when m (parsed into p) was an ARP request or neighbour
+ * solicitation for an address the engine owns, now turned into the answer
+ * from `mac` in place, to be sent back out its port. */
+struct sl_pkt;
+int dp_answer_neigh(const struct dp_snap *s, struct rte_mbuf *m, const struct sl_pkt *p,
+		    const struct rte_ether_addr *mac);
+int dp_owns4(const struct dp_snap *s, uint32_t a_be);
+int dp_owns6(const struct dp_snap *s, const uint8_t *a);
 
 /* worker.c */
 int dp_worker_main(void *arg);

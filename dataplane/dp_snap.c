@@ -59,6 +59,8 @@ dp_snap_free(struct dp_snap *s)
 	free(s->ht);
 	free(s->backends);
 	free(s->acl);
+	free(s->own4);
+	free(s->own6);
 	rte_acl_free(s->acl4);
 	rte_acl_free(s->acl6);
 	free(s);
@@ -214,6 +216,42 @@ sec_to_ns(uint32_t s)
 	return (uint64_t)s * 1000000000ull;
 }
 
+static void
+own_add(struct dp_snap *d, uint8_t family, const struct sl_addr *a)
+{
+	if (family == SL_AF_INET) {
+		if (!dp_owns4(d, a->w[0]))
+			d->own4[d->n_own4++] = a->w[0];
+	} else if (family == SL_AF_INET6) {
+		if (!dp_owns6(d, a->b))
+			d->own6[d->n_own6++] = *a;
+	}
+}
+
+/* The addresses this engine stands for on the wire (see arp_nd.c). */
+static int
+own_addrs(struct dp_snap *d, const struct dp_opts *o)
+{
+	uint32_t i, max = 2 * d->n_svc + 1;
+
+	d->own4 = calloc(max, sizeof(*d->own4));
+	d->own6 = calloc(max, sizeof(*d->own6));
+	if (!d->own4 || !d->own6)
+		return -1;
+	if (o->have_local4)
+		own_add(d, SL_AF_INET, &o->local4);
+	if (o->have_local6)
+		own_add(d, SL_AF_INET6, &o->local6);
+	for (i = 0; i < d->n_svc; i++) {
+		const struct dp_svc *v = &d->svc[i];
+
+		own_add(d, v->key.family, &v->key.vip);
+		if (v->svc.mode == SL_FWD_NAT && (v->svc.flags & SL_SVC_F_SNAT_SET))
+			own_add(d, v->key.family, &v->svc.snat);
+	}
+	return 0;
+}
+
 struct dp_snap *
 dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16_t *acl_ctr,
 	      char *err, size_t errlen)
@@ -294,7 +332,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 		static const uint8_t zero[6];
 		struct sl_backend *b = &d->backends[i];
 
-		if (!memcmp(b->mac, zero, 6) && o->have_gw_mac)
+		if (!memcmp(b->mac, zero, 6) && o->have_gw_mac && !o->kernel_neigh)
 			memcpy(b->mac, o->gw_mac, 6);
 	}
 	/* slots must name backends that exist */
@@ -323,6 +361,8 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 	if (acl_ctx(d, SL_AF_INET, &d->acl4, err, errlen) < 0 ||
 	    acl_ctx(d, SL_AF_INET6, &d->acl6, err, errlen) < 0)
 		goto bad;
+	if (own_addrs(d, o) < 0)
+		goto oom;
 	return d;
 oom:
 	sl_err(err, errlen, "dpdk engine: out of memory");

@@ -212,10 +212,14 @@ check_snapshot(const struct dp_engine *e, const struct sl_snapshot *s, char *err
 		for (k = 0; v->tbl && k < v->tbl->size; k++) {
 			const struct sl_backend *b = &s->backends[v->tbl->slot[k]];
 
-			if (zero_mac(b->mac) && !e->opt.have_gw_mac)
-				return sl_err(err, errlen, "dpdk engine: service '%s': no MAC for its "
-					    "backends and no neighbour resolution yet: give "
-					    "'-- --gw-mac MAC' after the EAL arguments", v->name);
+			/* with an exception port the kernel resolves it (meanwhile
+			 * its packets are dropped as no_neighbour) */
+			if (zero_mac(b->mac) && !e->opt.have_gw_mac && e->exc_port < 0)
+				return sl_err(err, errlen, "dpdk engine: service '%s': no MAC for "
+					    "its backends: give a net_tap exception port (last "
+					    "--vdev=net_tap0,iface=NAME) so the kernel resolves "
+					    "them, or '-- --gw-mac MAC' after the EAL arguments",
+					    v->name);
 			if ((v->svc.mode == SL_FWD_TUNNEL ||
 			     (v->svc.mode == SL_FWD_NAT && !(v->svc.flags & SL_SVC_F_SNAT_SET))) &&
 			    ((b->family == SL_AF_INET && !e->opt.have_local4) ||
@@ -511,8 +515,10 @@ create_common(struct dp_engine *e, int argc, char **argv, char *err, size_t errl
 	if (opts_parse(&e->opt, argc, argv, err, errlen) < 0)
 		goto fail;
 	e->tsc_mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / rte_get_tsc_hz());
-	if (workers_setup(e, err, errlen) < 0 || dp_ports_setup(e, err, errlen) < 0 ||
-	    workers_launch(e, err, errlen) < 0)
+	if (workers_setup(e, err, errlen) < 0 || dp_ports_setup(e, err, errlen) < 0)
+		goto fail;
+	e->opt.kernel_neigh = e->exc_port >= 0;
+	if (workers_launch(e, err, errlen) < 0)
 		goto fail;
 	se = calloc(1, sizeof(*se));
 	if (!se) {

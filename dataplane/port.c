@@ -86,6 +86,34 @@ port_setup(struct dp_engine *e, struct dp_port *pt, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The exception port is the kernel's view of the wire: it wears the first
+ * port's MAC, so that what the kernel sends through it (ARP requests,
+ * health checks, ssh replies) is answered to an address the NIC receives,
+ * and what the engine hands it is addressed to it. The operator gives the
+ * host's addresses to its interface as to any other.
+ */
+static int
+exception_setup(struct dp_engine *e, char *err, size_t errlen)
+{
+	struct dp_port *x = &e->port[e->exc_port], *p0 = &e->port[0];
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
+	int rc;
+
+	rte_eth_dev_get_name_by_port(x->port_id, name);
+	rc = rte_eth_dev_default_mac_addr_set(x->port_id, &p0->mac);
+	if (rc)
+		return sl_err(err, errlen, "exception port %u (%s): cannot give it the first port's "
+			    "MAC: %s", x->port_id, name, rte_strerror(-rc));
+	x->mac = p0->mac;
+	if (p0->mtu && rte_eth_dev_set_mtu(x->port_id, p0->mtu) == 0)
+		x->mtu = p0->mtu;
+	fprintf(stderr, "sluiced: dpdk: port %u (%s) is the exception path to the kernel, with "
+		"port %u's MAC " RTE_ETHER_ADDR_PRT_FMT "\n", x->port_id, name, p0->port_id,
+		RTE_ETHER_ADDR_BYTES(&p0->mac));
+	return 0;
+}
+
 int
 dp_ports_setup(struct dp_engine *e, char *err, size_t errlen)
 {
@@ -129,6 +157,8 @@ dp_ports_setup(struct dp_engine *e, char *err, size_t errlen)
 	for (i = 0; i < e->n_ports; i++)
 		if (port_setup(e, &e->port[i], err, errlen) < 0)
 			return -1;
+	if (e->exc_port >= 0)
+		return exception_setup(e, err, errlen);
 	return 0;
 }
 

@@ -285,7 +285,7 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 
 	for (k = 0; k < n; k++) {
 		act[k] = -1;
-		if (rc[k] || !is_ip_for_us(&p[k]))
+		if (rc[k] || !is_ip_for_us(&p[k]) || sl_pkt_is_nd(&p[k]))
 			continue;
 		act[k] = s->acl_default;
 		if (p[k].key.family == SL_AF_INET && s->acl4) {
@@ -384,8 +384,12 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		drop(w, m, rc);
 		return;
 	}
-	if (!s || !is_ip_for_us(p)) {
-		to_host(w, e, m);
+	if (!s || !is_ip_for_us(p) || sl_pkt_is_nd(p)) {
+		/* ARP and ND for our addresses answered here; the rest is the host's */
+		if (s && dp_answer_neigh(s, m, p, &e->port[port_idx].mac))
+			tx_enqueue(w, port_idx, m);
+		else
+			to_host(w, e, m);
 		return;
 	}
 	if (act == SL_ACL_DENY) {

@@ -235,6 +235,21 @@ sl_icmp_is_error(uint8_t family, uint8_t type)
 	return type >= SL_ICMP6_DEST_UNREACH && type <= SL_ICMP6_PARAMPROB;
 }
 
+/*
+ * IPv6 neighbour discovery (router solicitation and advertisement,
+ * neighbour solicitation and advertisement, redirect: ICMPv6 133..137) is
+ * the link's plumbing, like ARP: both engines hand it to the host (the
+ * DPDK engine first answers solicitations for its own addresses) and the
+ * firewall never sees it, so a default-deny policy cannot cut the host
+ * off its IPv6 neighbours.
+ */
+static SL_ALWAYS_INLINE int
+sl_pkt_is_nd(const struct sl_pkt *p)
+{
+	return p->key.family == SL_AF_INET6 && p->key.proto == SL_IPPROTO_ICMPV6 &&
+	       p->icmp_type >= 133 && p->icmp_type <= 137;
+}
+
 /* A drop reason met inside an ICMP error's quote becomes an ICMP reason. */
 static SL_ALWAYS_INLINE int
 sl_quoted_reason(int rc)

@@ -609,6 +609,173 @@ test_flows_listing(void **state)
 	free(fi);
 }
 
+/* An ARP request from 02:aa:00:00:00:01 (10.9.9.9) for `target`. */
+static size_t
+arp_request(uint8_t *f, const char *target)
+{
+	static const uint8_t head[] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0xaa, 0, 0, 0, 0x01, 0x08, 0x06,
+		0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,            /* ether, ipv4, request */
+		0x02, 0xaa, 0, 0, 0, 0x01, 10, 9, 9, 9,              /* sender */
+		0, 0, 0, 0, 0, 0};                                   /* target MAC */
+	uint32_t t = inet_addr(target);
+
+	memcpy(f, head, sizeof(head));
+	memcpy(f + sizeof(head), &t, 4);
+	memset(f + 42, 0, 18);  /* padded to the Ethernet minimum */
+	return 60;
+}
+
+/* A neighbour solicitation from 2001:db8:9::9 (or :: for duplicate address
+ * detection) for `target`, with a source link-layer option. */
+static size_t
+ns_request(uint8_t *f, const char *target, int dad)
+{
+	static const uint8_t eth[] = {0x33, 0x33, 0xff, 0, 0, 0, 0x02, 0xaa, 0, 0, 0, 0x01,
+				      0x86, 0xdd};
+	uint8_t src[16] = {0}, tgt[16], dst[16] = {0xff, 0x02, [11] = 1, [12] = 0xff};
+	uint8_t *ip = f + 14, *nd = ip + 40;
+	uint32_t sum = 0;
+	int i;
+
+	assert_int_equal(inet_pton(AF_INET6, target, tgt), 1);
+	if (!dad)
+		assert_int_equal(inet_pton(AF_INET6, "2001:db8:9::9", src), 1);
+	memcpy(dst + 13, tgt + 13, 3);
+	memcpy(f, eth, sizeof(eth));
+	memcpy(f + 3, tgt + 13, 3);
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	ip[5] = 32;            /* payload: 24 NS + 8 option */
+	ip[6] = 58;
+	ip[7] = 255;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	memset(nd, 0, 32);
+	nd[0] = 135;
+	memcpy(nd + 8, tgt, 16);
+	nd[24] = 1;            /* source link-layer address */
+	nd[25] = 1;
+	memcpy(nd + 26, f + 6, 6);
+	/* the checksum over the pseudo-header and the message */
+	for (i = 0; i < 32; i += 2)
+		sum += (uint32_t)(ip[8 + i] << 8 | ip[9 + i]);
+	sum += 32 + 58;
+	sum = pkt_csum(nd, 32, sum);
+	nd[2] = (uint8_t)(sum >> 8);
+	nd[3] = (uint8_t)sum;
+	return 14 + 40 + 32;
+}
+
+static void
+test_arp_nd_answered(void **state)
+{
+	uint8_t f[PB_MAX_LEN], vip6[16], peer6[16];
+	struct pkt_layout lay = {.l3 = 14, .l4 = 54};
+	struct rte_mbuf *m;
+	const uint8_t *o;
+	uint64_t rx, host;
+	uint32_t a;
+	size_t len;
+
+	(void)state;
+	cfg_reset();
+	exec("add service w4 198.51.100.77:80 proto tcp mode dsr");
+	exec("add backend w4 10.0.0.1:80");
+	exec("add service w6 [2001:db8:100::77]:80 proto tcp mode dsr");
+	exec("add backend w6 [2001:db8::1]:80");
+	/* neighbour discovery is plumbing: a default-deny firewall does not see it */
+	exec("set acl default deny");
+	apply();
+	read_stats();
+	rx = st.core[0].rx_pkts;
+	host = st.core[0].to_host_pkts;
+
+	/* ARP for the VIP and for --local-ip: answered from the port's MAC */
+	const char *targets[] = {"198.51.100.77", LOCAL4};
+	for (int i = 0; i < 2; i++) {
+		len = arp_request(f, targets[i]);
+		inject(f, len);
+		m = recv_one();
+		o = rte_pktmbuf_mtod(m, const uint8_t *);
+		assert_int_equal(m->pkt_len, 60);
+		assert_memory_equal(o, f + 6, 6);                 /* to the asker */
+		assert_memory_equal(o + 6, port_mac.addr_bytes, 6);
+		assert_int_equal(o[20] << 8 | o[21], 2);            /* reply */
+		assert_memory_equal(o + 22, port_mac.addr_bytes, 6);  /* sender: us */
+		a = inet_addr(targets[i]);
+		assert_memory_equal(o + 28, &a, 4);                 /* for the target */
+		assert_memory_equal(o + 32, f + 6, 6);              /* to the asker */
+		assert_memory_equal(o + 38, f + 28, 4);
+		rte_pktmbuf_free(m);
+	}
+	/* not ours (a backend's address, any other): the host's */
+	len = arp_request(f, "10.0.0.1");
+	inject(f, len);
+	len = arp_request(f, "198.51.100.78");
+	inject(f, len);
+	/* a reply (opcode 2) for our VIP is not answered either */
+	len = arp_request(f, "198.51.100.77");
+	f[21] = 2;
+	inject(f, len);
+	wait_rx(rx + 5);
+	assert_int_equal(st.core[0].to_host_pkts, host + 3);
+	assert_int_equal(rte_ring_count(rout), 0);
+
+	/* a neighbour solicitation for the IPv6 VIP: an advertisement, solicited,
+	 * override, with our MAC, its checksum right by a full recompute */
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:100::77", vip6), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:9::9", peer6), 1);
+	len = ns_request(f, "2001:db8:100::77", 0);
+	inject(f, len);
+	m = recv_one();
+	o = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_int_equal(m->pkt_len, 14 + 40 + 32);
+	assert_memory_equal(o, f + 6, 6);
+	assert_memory_equal(o + 6, port_mac.addr_bytes, 6);
+	assert_int_equal(o[14 + 6], 58);
+	assert_int_equal(o[14 + 7], 255);
+	assert_memory_equal(o + 14 + 8, vip6, 16);     /* from the target */
+	assert_memory_equal(o + 14 + 24, peer6, 16);   /* to the asker */
+	assert_int_equal(o[54], 136);
+	assert_int_equal(o[58], 0x60);                 /* solicited, override */
+	assert_memory_equal(o + 62, vip6, 16);
+	assert_int_equal(o[78], 2);                    /* target link-layer address */
+	assert_int_equal(o[79], 1);
+	assert_memory_equal(o + 80, port_mac.addr_bytes, 6);
+	lay.len = lay.ip_end = m->pkt_len;
+	assert_int_equal(pkt_verify_csums(o, m->pkt_len, &lay, 6, 58), 0);
+	rte_pktmbuf_free(m);
+
+	/* duplicate address detection (from ::): answered to all nodes, unsolicited */
+	len = ns_request(f, "2001:db8:100::77", 1);
+	inject(f, len);
+	m = recv_one();
+	o = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_int_equal(o[0], 0x33);
+	assert_int_equal(o[5], 0x01);
+	assert_int_equal(o[14 + 24], 0xff);
+	assert_int_equal(o[58], 0x20);
+	lay.len = lay.ip_end = m->pkt_len;
+	assert_int_equal(pkt_verify_csums(o, m->pkt_len, &lay, 6, 58), 0);
+	rte_pktmbuf_free(m);
+
+	/* not ours, and a solicitation with a hop limit below 255 (not from
+	 * the link): the host's, not dropped by the default-deny firewall */
+	read_stats();
+	rx = st.core[0].rx_pkts;
+	host = st.core[0].to_host_pkts;
+	len = ns_request(f, "2001:db8:100::78", 0);
+	inject(f, len);
+	len = ns_request(f, "2001:db8:100::77", 0);
+	f[14 + 7] = 64;
+	inject(f, len);
+	wait_rx(rx + 2);
+	assert_int_equal(st.core[0].to_host_pkts, host + 2);
+	assert_int_equal(st.core[0].drops[SL_DROP_ACL_DENY], 0);
+	assert_int_equal(rte_ring_count(rout), 0);
+}
+
 /* ---- set-up -------------------------------------------------------------------- */
 
 static int
@@ -706,6 +873,7 @@ main(void)
 		cmocka_unit_test(test_tunnel_gue_bytes),
 		cmocka_unit_test(test_nat_forward_bytes),
 		cmocka_unit_test(test_flows_listing),
+		cmocka_unit_test(test_arp_nd_answered),
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};
 
