@@ -993,14 +993,16 @@ ctl_exec(void *arg, const char *line, size_t len, struct sbuf *reply)
 }
 
 /* Next hops change (a backend's MAC is learnt, moves, expires): look
- * every few seconds, and hand the engine a new snapshot when one did. */
+ * every few seconds, and hand the engine a new snapshot when one did;
+ * sooner while a backend waits for its first MAC. */
 #define NEIGH_REFRESH_MS 2000
+#define NEIGH_PENDING_MS 300
 
 static void
 on_neigh(struct sl_timer *t)
 {
 	struct sl_daemon *d = (struct sl_daemon *)((char *)t - offsetof(struct sl_daemon, neigh));
-	int changed = 0;
+	int changed = 0, pending = 0;
 	uint32_t i;
 
 	if (d->snap && d->snap->max_backend_id) {
@@ -1012,9 +1014,11 @@ on_neigh(struct sl_timer *t)
 			memcpy(tmp.backends, d->snap->backends,
 			       tmp.max_backend_id * sizeof(*tmp.backends));
 			sl_neigh_fill(&tmp);
-			for (i = 0; i < tmp.max_backend_id && !changed; i++)
-				changed = memcmp(tmp.backends[i].mac, d->snap->backends[i].mac, 6) ||
-					  tmp.backends[i].ifindex != d->snap->backends[i].ifindex;
+			for (i = 0; i < tmp.max_backend_id; i++) {
+				changed |= memcmp(tmp.backends[i].mac, d->snap->backends[i].mac, 6) ||
+					   tmp.backends[i].ifindex != d->snap->backends[i].ifindex;
+				pending |= tmp.backends[i].family && !tmp.backends[i].ifindex;
+			}
 			free(tmp.backends);
 		}
 	}
@@ -1028,7 +1032,7 @@ on_neigh(struct sl_timer *t)
 			sl_config_free(&next);
 		}
 	}
-	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_REFRESH_MS);
+	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + (pending ? NEIGH_PENDING_MS : NEIGH_REFRESH_MS));
 }
 
 static void metrics(void *arg, struct sbuf *o);
@@ -1165,7 +1169,7 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 		}
 	}
 	d->neigh.on = on_neigh;
-	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_REFRESH_MS);
+	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_PENDING_MS);
 	d->push.on = on_push;
 	sl_timer_at(d->loop, &d->push, sl_now_ms() + 100);
 	sl_log(LOG_NOTICE, "started: engine %s, %u services, %u backends, control socket %s%s%s",

@@ -192,6 +192,31 @@ route_of(const struct sl_addr *addr, int af, struct route_res *rr)
 	return 0;
 }
 
+/* Ask the kernel to resolve `addr` behind `ifindex` (RTM_NEWNEIGH with
+ * NTF_USE: as if a packet wanted it), so that a backend nothing has talked
+ * to yet gets a MAC by the next fill. The answer is not waited for. */
+static void
+kick(int af, uint32_t ifindex, const uint8_t *addr)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ndmsg nd;
+		char attrs[32];
+	} req;
+	int alen = af == AF_INET ? 4 : 16;
+
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	req.n.nlmsg_type = RTM_NEWNEIGH;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE;
+	req.n.nlmsg_seq = ++nl_seq;
+	req.nd.ndm_family = (uint8_t)af;
+	req.nd.ndm_ifindex = (int)ifindex;
+	req.nd.ndm_flags = NTF_USE;
+	add_attr(&req.n, NDA_DST, addr, (uint16_t)alen);
+	(void)send(nl_fd, &req, req.n.nlmsg_len, MSG_DONTWAIT);
+}
+
 /* One dump of the neighbour table, then a route lookup per backend: a
  * snapshot of thousands of backends costs one dump, not thousands. */
 unsigned int
@@ -226,7 +251,7 @@ sl_neigh_fill(struct sl_snapshot *s)
 			continue;
 		memset(b->mac, 0, sizeof(b->mac));
 		b->ifindex = 0;
-		if (!t.n || route_of(&b->addr, af, &rr) < 0)
+		if (route_of(&b->addr, af, &rr) < 0)
 			continue;
 		want = rr.have_gw ? rr.gw : b->addr.b;
 		for (k = 0; k < t.n; k++) {
@@ -238,6 +263,16 @@ sl_neigh_fill(struct sl_snapshot *s)
 				break;
 			}
 		}
+		if (k == t.n)
+			kick(af, rr.oif, want);
+	}
+	/* the kicks' acknowledgements (NLM_F_ACK was not asked, errors may
+	 * still come): leave nothing queued for the next request */
+	{
+		char junk[NL_BUF];
+
+		while (recv(nl_fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			;
 	}
 	free(t.e);
 	return n;

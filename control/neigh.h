@@ -12,8 +12,9 @@
 #include <sluice/maps-t.h>
 
 /* Fill mac and ifindex of every backend of a snapshot that has a route
- * and a resolved neighbour (the health checks' traffic makes the kernel
- * resolve it); leave the others zero. Returns how many were resolved. */
+ * and a resolved neighbour; leave the others zero, and ask the kernel to
+ * resolve those that have a route (a later fill finds them). Returns how
+ * many were resolved. */
 struct sl_snapshot;
 unsigned int sl_neigh_fill(struct sl_snapshot *s);
 
