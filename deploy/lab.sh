@@ -5,19 +5,21 @@
 # DPDK port (net_af_packet) or XDP takes over. One Ethernet segment (a
 # bridge in a namespace of its own) joins them: sluice runs one-armed.
 #
-#   PREFIX-cl   cl0  10.212.0.2/24   fd00:212::2/64    the client (curl, wrk)
-#   PREFIX-b1   b10  10.212.0.11/24  fd00:212::11/64   nginx, answers "b1"
-#   PREFIX-b2   b20  10.212.0.12/24  fd00:212::12/64   nginx, answers "b2"
+#   PREFIX-cl   cl0  203.0.113.2/24  2001:db8:feed::2/64  the client (curl, wrk)
+#   PREFIX-b1   b10  10.0.1.11/24    fd00:1::11/64        nginx, answers "b1"
+#   PREFIX-b2   b20  10.0.1.12/24    fd00:1::12/64        nginx, answers "b2"
 #   PREFIX-lb   lb0  (no address: the NIC sluice owns)
-#               sl0  10.212.0.1/24   fd00:212::1/64    the host's side of the
+#               sl0  10.0.1.1/24     fd00:1::1/64         the host's side of the
 #                    DPDK engine's exception port (net_tap), made by sluiced
 #   PREFIX-sw   br0  the switch
 #
-# Service addresses: VIP 198.51.100.10 and 2001:db8:10::10 are on the
-# client's link (the client asks ARP/ND for them, sluice answers); the
-# backends hold the VIPs on loopback for dsr, never answering ARP for them;
-# sluice's own address toward the backends (nat source, --local-ip) is
-# 10.212.0.3 / fd00:212::3.
+# The addresses are those of sluice's built-in configuration (the seed's
+# www.foobar.com): VIP 198.51.100.10 (and 2001:db8:10::10), web servers
+# 10.0.1.11 and 10.0.1.12. The VIPs are on the client's link (the client
+# asks ARP/ND for them, sluice answers); the backends hold the VIPs on
+# loopback for dsr, never answering ARP for them, and reach the client's
+# network on the link; sluice's own address toward the backends (nat
+# source, --local-ip) is 10.0.1.3 / fd00:1::3.
 #
 # Usage:
 #   deploy/lab.sh up [PREFIX]       build it (and start nginx); idempotent
@@ -31,8 +33,10 @@ cmd=${1:-}
 P=${2:-sluice}
 RUN=/run/sluice-lab/$P
 
-SUBNET4=10.212.0
-SUBNET6=fd00:212:
+SUBNET4=10.0.1
+SUBNET6=fd00:1:
+CL4=203.0.113.2
+CL6=2001:db8:feed::2
 VIP4=198.51.100.10
 VIP6=2001:db8:10::10
 CL_MAC=02:5c:00:00:00:02
@@ -51,8 +55,8 @@ LAB_NS_CL=$(ns cl)
 LAB_NS_LB=$(ns lb)
 LAB_NS_B1=$(ns b1)
 LAB_NS_B2=$(ns b2)
-LAB_CL4=$SUBNET4.2
-LAB_CL6=${SUBNET6}:2
+LAB_CL4=$CL4
+LAB_CL6=$CL6
 LAB_CL_MAC=$CL_MAC
 LAB_HOST4=$SUBNET4.1
 LAB_HOST6=${SUBNET6}:1
@@ -69,15 +73,15 @@ LAB_TAP_IF=sl0
 EOF
 }
 
-# link NAME NS ADDR4 ADDR6: a veth from namespace NS into the switch
+# link NAME NS ADDR4/LEN ADDR6/LEN [MAC]: a veth from namespace NS into the switch
 link() {
 	local name=$1 n=$2 a4=$3 a6=$4 mac=${5:-}
 	ip link add "$name" netns "$(ns "$n")" type veth peer name "sw-$name" netns "$(ns sw)"
 	in_ns sw ip link set "sw-$name" master br0 up
 	[ -n "$mac" ] && in_ns "$n" ip link set "$name" address "$mac"
 	if [ -n "$a4" ]; then
-		in_ns "$n" ip addr add "$a4/24" dev "$name"
-		in_ns "$n" ip addr add "$a6/64" dev "$name" nodad
+		in_ns "$n" ip addr add "$a4" dev "$name"
+		in_ns "$n" ip addr add "$a6" dev "$name" nodad
 		# frames cross an af_packet socket or XDP: finish checksums here,
 		# as a real NIC would (a veth otherwise leaves them partial)
 		in_ns "$n" ethtool -K "$name" tx off >/dev/null
@@ -129,9 +133,9 @@ up() {
 	in_ns lb ethtool -K lb0 gro off >/dev/null 2>&1 || true
 	in_ns lb ip link set lb0 up
 
-	link cl0 cl "$SUBNET4.2" "${SUBNET6}:2" "$CL_MAC"
-	link b10 b1 "$SUBNET4.11" "${SUBNET6}:11"
-	link b20 b2 "$SUBNET4.12" "${SUBNET6}:12"
+	link cl0 cl "$CL4/24" "$CL6/64" "$CL_MAC"
+	link b10 b1 "$SUBNET4.11/24" "${SUBNET6}:11/64"
+	link b20 b2 "$SUBNET4.12/24" "${SUBNET6}:12/64"
 
 	# the VIPs are on the client's link
 	in_ns cl ip route add "$VIP4/32" dev cl0
@@ -142,6 +146,8 @@ up() {
 		in_ns "$b" ip addr add "$VIP4/32" dev lo
 		in_ns "$b" ip addr add "$VIP6/128" dev lo
 		in_ns "$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+		in_ns "$b" ip route add "${CL4%.*}.0/24" dev "${b}0"
+		in_ns "$b" ip -6 route add "${CL6%::*}::/64" dev "${b}0"
 		nginx_conf "$RUN/$b" "$b"
 		in_ns "$b" nginx -c "$RUN/$b/nginx.conf"
 	done
