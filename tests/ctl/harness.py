@@ -64,7 +64,10 @@ class Daemon:
     """sluiced-test in a temporary directory, with its own socket, config
     file and record file."""
 
-    def __init__(self, config_text, extra=(), env=None, tmp=None, check_leaks=True):
+    def __init__(self, config_text, extra=(), env=None, tmp=None, check_leaks=True, argv=None,
+                 start_timeout=10):
+        """argv(self), when given, is the whole command line (another
+        engine, in a namespace); self.conf and self.sock are its paths."""
         self.tmp = tmp or tempfile.mkdtemp(prefix='sluice-ctl-')
         self.sock = os.path.join(self.tmp, 'sluice.sock')
         self.conf = os.path.join(self.tmp, 'sluice.conf')
@@ -79,11 +82,13 @@ class Daemon:
         if env:
             e.update(env)
         self.logf = open(self.log, 'ab')
-        self.p = subprocess.Popen(
-            [SLUICED, '--dataplane', 'record', '-c', self.conf, '-s', self.sock,
-             '--cert-dir', self.certs, '--log', 'stderr'] + list(extra) + ['--', self.rec],
-            stdout=self.logf, stderr=self.logf, env=e)
-        deadline = time.time() + 10
+        if argv is None:
+            cmd = [SLUICED, '--dataplane', 'record', '-c', self.conf, '-s', self.sock,
+                   '--cert-dir', self.certs, '--log', 'stderr'] + list(extra) + ['--', self.rec]
+        else:
+            cmd = argv(self)
+        self.p = subprocess.Popen(cmd, stdout=self.logf, stderr=self.logf, env=e)
+        deadline = time.time() + start_timeout
         while not self._answers():
             if self.p.poll() is not None:
                 raise RuntimeError('sluiced exited %d at start: %s' % (self.p.returncode,
@@ -172,6 +177,23 @@ def ctl(*args, sock=None, stdin=None, env=None):
     cmd = [SLUICECTL] + (['-s', sock] if sock else []) + list(args)
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60, env=env)
     return p.returncode, p.stdout, p.stderr
+
+
+def curl_many(get, n, names=('b1', 'b2')):
+    """n new connections, get() making each and returning the body:
+    ({backend name: answers}, failures). Gives up early when nothing gets
+    through."""
+    seen = {b: 0 for b in names}
+    failed = 0
+    for i in range(n):
+        if failed > 3 and failed == i:
+            return seen, n
+        body = get().strip()
+        if body in seen:
+            seen[body] += 1
+        else:
+            failed += 1
+    return seen, failed
 
 
 def wait_for(pred, timeout, what, step=0.05):

@@ -19,10 +19,8 @@ changing every 100 ms without one failed request.
 
 SLUICE_E2E_WORKERS=N runs N worker lcores (default 1; the lcores share
 this machine's CPUs). Needs root, nginx, curl, wrk."""
-import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +29,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'ctl'))
-from harness import Client, run_tests, skip, wait_for  # noqa: E402
+from harness import Daemon, curl_many, run_tests, skip, wait_for  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 LAB = os.path.join(ROOT, 'deploy', 'lab.sh')
@@ -55,69 +53,25 @@ def lab(cmd):
     return sh('bash', LAB, cmd, PREFIX)
 
 
-class Sluiced:
-    def __init__(self, conf):
-        self.sock = os.path.join(TMP, 'sluice.sock')
-        path = os.path.join(TMP, 'sluice.conf')
-        with open(path, 'w') as f:
-            f.write(conf)
-        self.log = open(os.path.join(TMP, 'sluiced.log'), 'ab')
-        # main lcore 0; workers on the CPUs there are, shared if need be
-        ncpu = os.cpu_count() or 1
-        lcores = '0@0,' + ','.join('%d@%d' % (i + 1, (i + 1) % ncpu) for i in range(WORKERS))
-        eal = ['--lcores', lcores, '--no-pci', '--in-memory', '--file-prefix', PREFIX,
-               '--log-level', 'lib.eal:warning',
-               '--vdev=net_af_packet0,iface=%s,qpairs=%d' % (L['LAB_PORT_IF'], WORKERS),
-               '--vdev=net_tap0,iface=%s' % L['LAB_TAP_IF']]
-        opts = ['--gw-mac', L['LAB_CL_MAC'], '--local-ip', L['LAB_LOCAL4'],
-                '--local-ip', L['LAB_LOCAL6']]
-        self.p = subprocess.Popen(['ip', 'netns', 'exec', L['LAB_NS_LB'], SLUICED,
-                                   '--dataplane', 'dpdk', '-c', path, '-s', self.sock,
-                                   '--log', 'stderr', '--'] + eal + ['--'] + opts,
-                                  stdout=self.log, stderr=self.log)
-        wait_for(self.up, 30, 'sluiced to listen')
-
-    def up(self):
-        if self.p.poll() is not None:
-            raise RuntimeError('sluiced exited: ' + open(self.log.name).read())
-        try:
-            Client(self.sock, timeout=2).close()
-            return True
-        except OSError:
-            return False
-
-    def cmd(self, line):
-        c = Client(self.sock)
-        try:
-            return c.cmd(line)
-        finally:
-            c.close()
-
-    def json(self, line):
-        return json.loads(self.cmd(line + ' json'))
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            self.p.wait(30)
-        self.log.close()
-        assert self.p.returncode == 0, open(self.log.name).read()[-3000:]
+def sluiced(conf):
+    """sluiced on the lab's NIC and exception port, in the lb namespace."""
+    # main lcore 0; workers on the CPUs there are, shared if need be
+    ncpu = os.cpu_count() or 1
+    lcores = '0@0,' + ','.join('%d@%d' % (i + 1, (i + 1) % ncpu) for i in range(WORKERS))
+    eal = ['--lcores', lcores, '--no-pci', '--in-memory', '--file-prefix', PREFIX,
+           '--log-level', 'lib.eal:warning',
+           '--vdev=net_af_packet0,iface=%s,qpairs=%d' % (L['LAB_PORT_IF'], WORKERS),
+           '--vdev=net_tap0,iface=%s' % L['LAB_TAP_IF']]
+    opts = ['--gw-mac', L['LAB_CL_MAC'], '--local-ip', L['LAB_LOCAL4'],
+            '--local-ip', L['LAB_LOCAL6']]
+    return Daemon(conf, tmp=TMP, start_timeout=30, argv=lambda d: [
+        'ip', 'netns', 'exec', L['LAB_NS_LB'], SLUICED, '--dataplane', 'dpdk', '-c', d.conf,
+        '-s', d.sock, '--log', 'stderr', '--'] + eal + ['--'] + opts)
 
 
-def curl_many(n, url):
-    """n new connections; which backend answered each, and failures."""
-    seen = {'b1': 0, 'b2': 0}
-    failed = 0
-    for i in range(n):
-        if failed > 3 and failed == i:
-            return seen, n      # nothing gets through: do not wait for all
-        r = sh('curl', '-s', '-g', '-m', '3', url, check=False, ns='cl')
-        body = r.stdout.strip()
-        if body in seen:
-            seen[body] += 1
-        else:
-            failed += 1
-    return seen, failed
+def curl(n, url):
+    return curl_many(lambda: sh('curl', '-s', '-g', '-m', '3', url, check=False,
+                                ns='cl').stdout, n)
 
 
 def wrk(seconds, url):
@@ -152,7 +106,7 @@ def test_dpdk_end_to_end():
     lab('up')
     d = host_srv = None
     try:
-        d = Sluiced('set flows size 65536\n'
+        d = sluiced('set flows size 65536\n'
                     'add service www %s:80 proto tcp sched rr mode nat\n'
                     'add backend www %s\nadd backend www %s\n'
                     'set service www check tcp interval 500ms timeout 400ms rise 1 fall 2\n'
@@ -177,7 +131,7 @@ def test_dpdk_end_to_end():
         print('     host: reached through the exception port; health checks up')
 
         # nat, round robin: 100 new connections
-        seen, failed = curl_many(100, url)
+        seen, failed = curl(100, url)
         print('     nat rr (%d worker%s): %s, %d failed' % (WORKERS, 's'[:WORKERS > 1], seen,
                                                         failed))
         assert failed == 0, seen
@@ -196,7 +150,7 @@ def test_dpdk_end_to_end():
         assert flows and flows[0]['vip'] == vip + ':80', flows[:2]
 
         # IPv6: neighbour discovery for the VIP, nat both ways
-        seen, failed = curl_many(10, url6)
+        seen, failed = curl(10, url6)
         print('     nat rr ipv6: %s, %d failed' % (seen, failed))
         assert failed == 0 and abs(seen['b1'] - 5) <= WORKERS, seen
         assert port_mac in sh('ip', '-6', 'neigh', 'show', vip6, ns='cl').stdout
@@ -205,7 +159,7 @@ def test_dpdk_end_to_end():
         # (before the wrk runs: their many connections reuse client ports,
         # and a reused port finds its old flow and keeps its backend)
         assert d.cmd('set service www mode dsr') == ''
-        seen, failed = curl_many(40, url)
+        seen, failed = curl(40, url)
         print('     dsr rr: %s, %d failed' % (seen, failed))
         assert failed == 0 and abs(seen['b1'] - 20) <= WORKERS, seen
         assert d.cmd('set service www mode nat') == ''
@@ -245,7 +199,7 @@ def test_dpdk_end_to_end():
         assert acl[10] >= 1 and acl[20] >= 1 and drops >= acl[10] + acl[20], (acl, drops)
         assert d.cmd('del acl 20') == '' and d.cmd('del acl 10') == ''
         assert d.cmd('del service alt') == ''
-        seen, failed = curl_many(4, url)
+        seen, failed = curl(4, url)
         assert failed == 0, seen
 
         # the backend set changes every 100 ms under load: no request fails

@@ -14,7 +14,6 @@ DSR (backends hold the VIP on loopback; replies return through the lb
 namespace's kernel), drain (no new connection reaches a drained backend),
 counters as `show stats` reports them, and a wrk run with the backend set
 changing every 100 ms without one failed request. Needs root."""
-import json
 import os
 import shutil
 import signal
@@ -26,7 +25,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'ctl'))
-from harness import Client, run_tests, skip, wait_for  # noqa: E402
+from harness import Daemon, curl_many, run_tests, skip, wait_for  # noqa: E402
 
 SLUICED = os.environ.get('SLUICED', '')
 PASS_OBJ = os.environ.get('XDP_PASS_OBJ', '')
@@ -124,59 +123,16 @@ http {
             self.p.wait(10)
 
 
-class Sluiced:
-    def __init__(self, conf):
-        self.sock = os.path.join(TMP, 'sluice.sock')
-        path = os.path.join(TMP, 'sluice.conf')
-        with open(path, 'w') as f:
-            f.write(conf)
-        self.log = open(os.path.join(TMP, 'sluiced.log'), 'ab')
-        self.p = subprocess.Popen(['ip', 'netns', 'exec', NS['lb'], SLUICED, '--dataplane', 'xdp',
-                                   '--iface', 'lb0,lb1,lb2', '-c', path, '-s', self.sock,
-                                   '--metrics', '127.0.0.1:9464',
-                                   '--log', 'stderr'], stdout=self.log, stderr=self.log)
-        wait_for(self.up, 20, 'sluiced to listen')
-
-    def up(self):
-        if self.p.poll() is not None:
-            raise RuntimeError('sluiced exited: ' + open(self.log.name).read())
-        try:
-            Client(self.sock, timeout=2).close()
-            return True
-        except OSError:
-            return False
-
-    def cmd(self, line):
-        c = Client(self.sock)
-        try:
-            return c.cmd(line)
-        finally:
-            c.close()
-
-    def json(self, line):
-        return json.loads(self.cmd(line + ' json'))
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        self.p.wait(20)
-        self.log.close()
-        assert self.p.returncode == 0, open(self.log.name).read()[-2000:]
+def sluiced(conf):
+    return Daemon(conf, tmp=TMP, start_timeout=20, argv=lambda d: [
+        'ip', 'netns', 'exec', NS['lb'], SLUICED, '--dataplane', 'xdp', '--iface', 'lb0,lb1,lb2',
+        '-c', d.conf, '-s', d.sock, '--metrics', '127.0.0.1:9464', '--log', 'stderr'])
 
 
-def curl_many(n):
+def curl(n):
     """n new connections to the VIP; which backend answered each."""
-    seen = {'b1': 0, 'b2': 0}
-    failed = 0
-    for i in range(n):
-        if failed > 3 and failed == i:
-            return seen, n      # nothing gets through: do not wait for all
-        r = sh('curl', '-s', '-m', '3', 'http://%s/' % VIP, check=False, ns='cl')
-        body = r.stdout.strip()
-        if body in seen:
-            seen[body] += 1
-        else:
-            failed += 1
-    return seen, failed
+    return curl_many(lambda: sh('curl', '-s', '-m', '3', 'http://%s/' % VIP, check=False,
+                                ns='cl').stdout, n)
 
 
 def xdp_attached(ns, dev):
@@ -200,7 +156,7 @@ def test_xdp_end_to_end():
         gw = subprocess.Popen(['ip', 'netns', 'exec', NS['lb'], 'prometheus-pushgateway',
                                '--web.listen-address=127.0.0.1:9091'],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        d = Sluiced('add service www %s:80 proto tcp sched rr mode nat\n'
+        d = sluiced('add service www %s:80 proto tcp sched rr mode nat\n'
                     'add backend www 10.210.1.2:80\nadd backend www 10.210.2.2:80\n'
                     'set service www check tcp interval 1s timeout 500ms\n'
                     'add sink pg pushgateway http://127.0.0.1:9091 interval 1s\n' % VIP)
@@ -208,7 +164,7 @@ def test_xdp_end_to_end():
         ncpu = os.cpu_count() or 1
 
         # NAT, round robin: 100 new connections
-        seen, failed = curl_many(100)
+        seen, failed = curl(100)
         print('     nat rr: %s, %d failed' % (seen, failed))
         assert failed == 0, seen
         assert abs(seen['b1'] - 50) <= ncpu and abs(seen['b2'] - 50) <= ncpu, seen
@@ -252,7 +208,7 @@ def test_xdp_end_to_end():
 
         # drain: no new connection reaches the drained backend
         assert d.cmd('set backend www/10.210.1.2:80 state drain') == ''
-        seen, failed = curl_many(20)
+        seen, failed = curl(20)
         assert failed == 0 and seen['b1'] == 0 and seen['b2'] == 20, seen
         assert d.cmd('set backend www/10.210.1.2:80 state ready') == ''
 
@@ -275,12 +231,12 @@ def test_xdp_end_to_end():
         assert acl[10] >= 1 and acl[20] >= 1 and drops >= acl[10] + acl[20], (acl, drops)
         assert d.cmd('del acl 20') == '' and d.cmd('del acl 10') == ''
         assert d.cmd('del service alt') == ''
-        seen, failed = curl_many(4)
+        seen, failed = curl(4)
         assert failed == 0, seen
 
         # DSR: the backends hold the VIP; replies go back through the kernel
         assert d.cmd('set service www mode dsr') == ''
-        seen, failed = curl_many(40)
+        seen, failed = curl(40)
         print('     dsr rr: %s, %d failed' % (seen, failed))
         assert failed == 0 and abs(seen['b1'] - 20) <= ncpu, seen
 
