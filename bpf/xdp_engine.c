@@ -36,6 +36,7 @@
 
 #include "acl_build.h"
 #include "engine.h"
+#include "ifstats.h"
 #include "log.h"
 #include "sluice.skel.h"
 #include "xdp_engine.h"
@@ -51,6 +52,8 @@ struct xdp_engine {
 	char ifname[MAX_IFACES][IF_NAMESIZE];
 	uint32_t attach_flags;
 	int attached[MAX_IFACES];
+	int8_t link_up[MAX_IFACES];       /* as last seen by xdp_tick, -1 before */
+	uint64_t link_changes[MAX_IFACES];
 	char pin_dir[256];
 	uint32_t active;          /* slot in force */
 	uint32_t flows_per_core;  /* what the flow table was sized for */
@@ -463,6 +466,11 @@ xdp_stats(struct sl_engine *e, struct sl_stats *out)
 	void *buf;
 
 	out->n_cores = (uint32_t)(n < SL_MAX_CORES ? n : SL_MAX_CORES);
+	for (c = 0; c < x->n_if && c < SL_MAX_PORTS; c++) {
+		sl_ifstats_read(x->ifname[c], &out->port[c]);
+		out->port[c].link_changes = x->link_changes[c];
+		out->n_ports = (uint32_t)c + 1;
+	}
 	if (!x->skel)
 		return 0;
 	buf = calloc((size_t)n, sizeof(struct sl_core_counters));
@@ -566,12 +574,33 @@ xdp_destroy(struct sl_engine *e)
 	free(e);
 }
 
+/* The interfaces' links, once a second: a change is logged and counted. */
+static void
+xdp_tick(struct sl_engine *e)
+{
+	struct xdp_engine *x = e->priv;
+	int i, up;
+
+	for (i = 0; i < x->n_if; i++) {
+		up = sl_ifstats_link(x->ifname[i]);
+		if (up < 0 || up == x->link_up[i])
+			continue;
+		if (x->link_up[i] >= 0 || !up)
+			sl_log(up ? LOG_NOTICE : LOG_WARNING, "xdp: %s: link %s", x->ifname[i],
+			       up ? "up" : "down");
+		if (x->link_up[i] >= 0)
+			x->link_changes[i]++;
+		x->link_up[i] = (int8_t)up;
+	}
+}
+
 static const struct sl_engine_ops xdp_ops = {
 	.name = "xdp",
 	.apply = xdp_apply,
 	.stats = xdp_stats,
 	.flows = xdp_flows,
 	.destroy = xdp_destroy,
+	.tick = xdp_tick,
 };
 
 struct sl_engine *
@@ -615,6 +644,7 @@ sl_xdp_engine_create(const struct sl_engine_args *a, char *err, size_t errlen)
 			goto fail;
 		}
 		strcpy(x->ifname[x->n_if], tok);
+		x->link_up[x->n_if] = -1;
 		x->n_if++;
 	}
 	if (!x->n_if) {

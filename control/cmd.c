@@ -25,7 +25,8 @@ static const char *const format_names[SL_FMT_MAX] = {"prometheus", "graphite", "
 static const char *const all_down_names[SL_ALL_DOWN_MAX] = {"drop", "keep-last"};
 static const char *const timeout_names[SL_TIMEOUT_MAX] = {"tcp", "tcp-fin", "udp", "other"};
 static const char *const show_names[SL_SHOW_MAX] = {
-	"services", "backends", "acl", "stats", "flows", "health", "sinks", "certs", "config"};
+	"services", "backends", "acl", "stats", "flows", "health", "sinks", "certs", "ports",
+	"config"};
 
 #define NAME_OF(tbl, v) ((v) < SL_ARRAY_SIZE(tbl) ? (tbl)[v] : "?")
 const char *sl_sched_name(unsigned int v) { return NAME_OF(sched_names, v); }
@@ -978,7 +979,7 @@ parse_show(struct parser *p, struct sl_cmd *c)
 	const char *w;
 
 	c->verb = SL_CMD_SHOW;
-	if (need(p, "what to show (services, backends, acl, stats, flows, health, sinks, certs, config)", &w) ||
+	if (need(p, "what to show (services, backends, acl, stats, flows, health, sinks, certs, ports, config)", &w) ||
 	    CHOOSE(p, "show", w, show_names, &c->show))
 		return -1;
 	w = peek(p);
@@ -1180,7 +1181,7 @@ static const char help_all[] =
 "  del cert NAME\n"
 "  set flows size ENTRIES                (per core)\n"
 "  set timeout tcp|tcp-fin|udp|other DUR\n"
-"  show services|acl|stats|sinks|certs|config [json]\n"
+"  show services|acl|stats|sinks|certs|ports|config [json]\n"
 "  show backends|flows|health [SERVICE] [json]\n"
 "  save                                  (the running state as a config file)\n"
 "  help [WORD]\n"

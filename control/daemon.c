@@ -343,6 +343,17 @@ ctl_exec(void *arg, const char *line, size_t len, struct sbuf *reply)
 #define NEIGH_REFRESH_MS 2000
 #define NEIGH_PENDING_MS 300
 
+#define TICK_MS 1000
+
+static void
+on_tick(struct sl_timer *t)
+{
+	struct sl_daemon *d = (struct sl_daemon *)((char *)t - offsetof(struct sl_daemon, tick));
+
+	d->engine->ops->tick(d->engine);
+	sl_timer_at(d->loop, &d->tick, sl_now_ms() + TICK_MS);
+}
+
 static void
 on_neigh(struct sl_timer *t)
 {
@@ -512,6 +523,10 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 			goto fail;
 		}
 	}
+	if (engine->ops->tick) {
+		d->tick.on = on_tick;
+		sl_timer_at(d->loop, &d->tick, sl_now_ms() + TICK_MS);
+	}
 	d->neigh.on = on_neigh;
 	sl_timer_at(d->loop, &d->neigh, sl_now_ms() + NEIGH_PENDING_MS);
 	d->push.on = on_push;
@@ -541,6 +556,8 @@ sl_daemon_free(struct sl_daemon *d)
 	notify(d, "STOPPING=1");
 	if (d->loop) {
 		sl_timer_cancel(d->loop, &d->neigh);
+		if (d->engine->ops->tick)
+			sl_timer_cancel(d->loop, &d->tick);
 		sl_timer_cancel(d->loop, &d->push);
 	}
 	sl_sinks_free(d->sinks);

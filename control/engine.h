@@ -49,8 +49,25 @@ struct sl_snapshot {
 
 /* Counters as the daemon reads them: per core, and summed over cores for
  * services, backends and ACL rules (indexed by id / rule position). */
+/* One port (DPDK) or interface (XDP), as its driver counts it. */
+#define SL_MAX_PORTS 16
+struct sl_port_stats {
+	char name[32];
+	uint8_t link_up;
+	uint8_t is_exception;         /* DPDK: the way to the kernel (net_tap) */
+	uint8_t full_duplex;
+	uint32_t speed_mbps;          /* 0: unknown */
+	uint64_t link_changes;        /* up/down transitions seen by the engine */
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint64_t rx_missed;           /* dropped by the NIC: no room to receive */
+	uint64_t rx_errors, tx_errors;
+	uint64_t rx_nombuf;           /* DPDK: no mbuf to receive into */
+};
+
 struct sl_stats {
 	uint32_t n_cores;
+	uint32_t n_ports;
+	struct sl_port_stats port[SL_MAX_PORTS];
 	struct sl_core_counters core[SL_MAX_CORES];
 	struct sl_svc_counters svc[SL_MAX_SERVICES];
 	struct sl_backend_counters backend[SL_MAX_BACKENDS];
@@ -82,6 +99,9 @@ struct sl_engine_ops {
 	int (*flows)(struct sl_engine *e, int svc_id, struct sl_flow_info *out, size_t max);
 	/* Stop forwarding, detach from NICs, free everything. */
 	void (*destroy)(struct sl_engine *e);
+	/* Optional, about once a second on the daemon's thread: look at the
+	 * links (a change is logged and counted in the port's stats). */
+	void (*tick)(struct sl_engine *e);
 };
 
 struct sl_engine {

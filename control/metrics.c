@@ -134,6 +134,50 @@ sl_daemon_metrics_cb(void *arg, struct sbuf *o)
 				  s->name, ab, sl_state_name(r), b->state == r);)
 #undef BE_LOOP
 
+	{
+		static const struct {
+			const char *name, *type, *help;
+			size_t off;
+		} pm[] = {
+			{"sluice_port_rx_packets_total", "counter", "Packets the port received.",
+			 offsetof(struct sl_port_stats, rx_pkts)},
+			{"sluice_port_rx_bytes_total", "counter", "Bytes the port received.",
+			 offsetof(struct sl_port_stats, rx_bytes)},
+			{"sluice_port_tx_packets_total", "counter", "Packets the port sent.",
+			 offsetof(struct sl_port_stats, tx_pkts)},
+			{"sluice_port_tx_bytes_total", "counter", "Bytes the port sent.",
+			 offsetof(struct sl_port_stats, tx_bytes)},
+			{"sluice_port_rx_missed_total", "counter",
+			 "Packets the port dropped for want of room to receive.",
+			 offsetof(struct sl_port_stats, rx_missed)},
+			{"sluice_port_rx_errors_total", "counter", "Receive errors.",
+			 offsetof(struct sl_port_stats, rx_errors)},
+			{"sluice_port_tx_errors_total", "counter", "Transmit errors.",
+			 offsetof(struct sl_port_stats, tx_errors)},
+			{"sluice_port_rx_nombuf_total", "counter",
+			 "Packets lost for want of a buffer to receive into.",
+			 offsetof(struct sl_port_stats, rx_nombuf)},
+			{"sluice_port_link_changes_total", "counter", "Link up/down transitions.",
+			 offsetof(struct sl_port_stats, link_changes)},
+		};
+
+		for (r = 0; r < SL_ARRAY_SIZE(pm); r++) {
+			sb_printf(o, "# HELP %s %s\n# TYPE %s %s\n", pm[r].name, pm[r].help, pm[r].name,
+				  pm[r].type);
+			for (i = 0; i < d->stats->n_ports && i < SL_MAX_PORTS; i++) {
+				uint64_t v;
+
+				memcpy(&v, (const char *)&d->stats->port[i] + pm[r].off, sizeof(v));
+				sb_printf(o, "%s{port=\"%s\"} %llu\n", pm[r].name, d->stats->port[i].name,
+					  (unsigned long long)v);
+			}
+		}
+		M_HEAD(o, "sluice_port_up", "gauge", "1 when the port's link is up.");
+		for (i = 0; i < d->stats->n_ports && i < SL_MAX_PORTS; i++)
+			sb_printf(o, "sluice_port_up{port=\"%s\"} %d\n", d->stats->port[i].name,
+				  d->stats->port[i].link_up);
+	}
+
 	M_HEAD(o, "sluice_acl_packets_total", "counter", "Packets decided by a firewall rule.");
 	for (i = 0; i < d->cfg.n_acl && i < SL_MAX_ACL_RULES; i++)
 		sb_printf(o, "sluice_acl_packets_total{rule=\"%u\",action=\"%s\"} %llu\n",

@@ -493,6 +493,56 @@ show_config(struct sl_daemon *d, int json, struct sbuf *o)
 }
 
 
+/* The ports (DPDK) or interfaces (XDP) as their drivers count them. */
+static void
+show_ports(struct sl_daemon *d, int json, struct sbuf *o)
+{
+	uint32_t i;
+
+	if (sl_daemon_read_stats(d) < 0) {
+		sb_printf(o, "error: the engine gives no counters\n");
+		return;
+	}
+	if (json)
+		sb_printf(o, "{\"ports\":[");
+	else
+		sb_printf(o, "%-20s %-5s %7s %14s %14s %14s %14s %10s %10s %10s\n", "PORT", "LINK",
+			  "MBPS", "RX_PACKETS", "RX_BYTES", "TX_PACKETS", "TX_BYTES", "RX_MISSED",
+			  "ERRORS", "CHANGES");
+	for (i = 0; i < d->stats->n_ports && i < SL_MAX_PORTS; i++) {
+		const struct sl_port_stats *p = &d->stats->port[i];
+
+		if (json) {
+			sb_printf(o, "%s{\"name\":", i ? "," : "");
+			sb_json_str(o, p->name);
+			sb_printf(o, ",\"link\":\"%s\",\"speed_mbps\":%u,\"full_duplex\":%s,"
+				  "\"exception\":%s,\"link_changes\":%llu,\"rx_packets\":%llu,"
+				  "\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,"
+				  "\"rx_missed\":%llu,\"rx_errors\":%llu,\"tx_errors\":%llu,"
+				  "\"rx_nombuf\":%llu}", p->link_up ? "up" : "down", p->speed_mbps,
+				  p->full_duplex ? "true" : "false", p->is_exception ? "true" : "false",
+				  (unsigned long long)p->link_changes, (unsigned long long)p->rx_pkts,
+				  (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_pkts,
+				  (unsigned long long)p->tx_bytes, (unsigned long long)p->rx_missed,
+				  (unsigned long long)p->rx_errors, (unsigned long long)p->tx_errors,
+				  (unsigned long long)p->rx_nombuf);
+		} else {
+			char name[40];
+
+			snprintf(name, sizeof(name), "%s%s", p->name, p->is_exception ? " (host)" : "");
+			sb_printf(o, "%-20s %-5s %7u %14llu %14llu %14llu %14llu %10llu %10llu %10llu\n",
+				  name, p->link_up ? "up" : "down", p->speed_mbps,
+				  (unsigned long long)p->rx_pkts, (unsigned long long)p->rx_bytes,
+				  (unsigned long long)p->tx_pkts, (unsigned long long)p->tx_bytes,
+				  (unsigned long long)(p->rx_missed + p->rx_nombuf),
+				  (unsigned long long)(p->rx_errors + p->tx_errors),
+				  (unsigned long long)p->link_changes);
+		}
+	}
+	if (json)
+		sb_printf(o, "]}\n");
+}
+
 void
 sl_show(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
 {
@@ -509,6 +559,7 @@ sl_show(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
 	case SL_SHOW_HEALTH: show_health(d, cmd, o); break;
 	case SL_SHOW_SINKS: show_sinks(d, cmd->json, o); break;
 	case SL_SHOW_CERTS: show_certs(d, cmd->json, o); break;
+	case SL_SHOW_PORTS: show_ports(d, cmd->json, o); break;
 	default: show_config(d, cmd->json, o); break;
 	}
 }

@@ -97,6 +97,12 @@ struct dp_port {
 	uint16_t mtu;
 	uint8_t is_exception;         /* the kernel's way in and out (net_tap) */
 	struct rte_ether_addr mac;
+	/* control only: the link as last seen (dp_ports_poll) */
+	int8_t link_up;               /* -1 before the first look */
+	uint8_t full_duplex;
+	uint32_t speed_mbps;
+	uint64_t link_changes;
+	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
 struct dp_engine;
@@ -165,6 +171,11 @@ const struct dp_svc *dp_snap_lookup(const struct dp_snap *s, const struct sl_svc
 /* port.c */
 int dp_ports_setup(struct dp_engine *e, char *err, size_t errlen);
 void dp_ports_close(struct dp_engine *e);
+/* Look at every port's link; log and count a change. Control thread. */
+void dp_ports_poll(struct dp_engine *e);
+/* Every port's counters and link into out->port[]. Control thread. */
+struct sl_stats;
+void dp_ports_stats(struct dp_engine *e, struct sl_stats *out);
 
 /* arp_nd.c: 1 when m (parsed into p) was an ARP request or neighbour
  * solicitation for an address the engine owns, now turned into the answer

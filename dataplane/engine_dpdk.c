@@ -321,6 +321,7 @@ dpdk_stats(struct sl_engine *se, struct sl_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	out->n_cores = e->n_workers;
+	dp_ports_stats(e, out);
 	for (i = 0; i < e->n_workers; i++) {
 		const struct dp_worker *w = e->w[i];
 
@@ -497,12 +498,19 @@ dpdk_destroy(struct sl_engine *se)
 	free(se);
 }
 
+static void
+dpdk_tick(struct sl_engine *se)
+{
+	dp_ports_poll(eng(se));
+}
+
 static const struct sl_engine_ops dpdk_ops = {
 	.name = "dpdk",
 	.apply = dpdk_apply,
 	.stats = dpdk_stats,
 	.flows = dpdk_flows,
 	.destroy = dpdk_destroy,
+	.tick = dpdk_tick,
 };
 
 /* ---- create -------------------------------------------------------------------- */
@@ -518,6 +526,7 @@ create_common(struct dp_engine *e, int argc, char **argv, char *err, size_t errl
 	if (workers_setup(e, err, errlen) < 0 || dp_ports_setup(e, err, errlen) < 0)
 		goto fail;
 	e->opt.kernel_neigh = e->exc_port >= 0;
+	dp_ports_poll(e);
 	if (workers_launch(e, err, errlen) < 0)
 		goto fail;
 	se = calloc(1, sizeof(*se));

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dp.h"
+#include "engine.h"
 #include "sbuf.h"
 
 static int
@@ -80,6 +81,8 @@ port_setup(struct dp_engine *e, struct dp_port *pt, char *err, size_t errlen)
 			    rte_strerror(-rc));
 	rte_eth_promiscuous_enable(pt->port_id); /* not every PMD can; not needed for DSR/NAT */
 	rte_eth_macaddr_get(pt->port_id, &pt->mac);
+	snprintf(pt->name, sizeof(pt->name), "%s", name);
+	pt->link_up = -1;
 	if (rte_eth_dev_get_mtu(pt->port_id, &pt->mtu))
 		pt->mtu = RTE_ETHER_MTU;
 	pt->nq = nq;
@@ -160,6 +163,70 @@ dp_ports_setup(struct dp_engine *e, char *err, size_t errlen)
 	if (e->exc_port >= 0)
 		return exception_setup(e, err, errlen);
 	return 0;
+}
+
+void
+dp_ports_poll(struct dp_engine *e)
+{
+	uint16_t i;
+
+	for (i = 0; i < e->n_ports; i++) {
+		struct dp_port *pt = &e->port[i];
+		struct rte_eth_link l;
+		int up;
+
+		memset(&l, 0, sizeof(l));
+		if (rte_eth_link_get_nowait(pt->port_id, &l))
+			continue;
+		up = l.link_status == RTE_ETH_LINK_UP;
+		pt->speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
+		pt->full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+		if (up == pt->link_up)
+			continue;
+		if (pt->link_up >= 0 || !up) {
+			/* the first look is news only when the link is down */
+			fprintf(stderr, "sluiced: dpdk: port %u (%s): link %s", pt->port_id, pt->name,
+				up ? "up" : "down");
+			if (up && pt->speed_mbps)
+				fprintf(stderr, ", %u Mbps %s-duplex", pt->speed_mbps,
+					pt->full_duplex ? "full" : "half");
+			fputc('\n', stderr);
+		}
+		if (pt->link_up >= 0)
+			pt->link_changes++;
+		pt->link_up = (int8_t)up;
+	}
+}
+
+void
+dp_ports_stats(struct dp_engine *e, struct sl_stats *out)
+{
+	uint16_t i;
+
+	out->n_ports = 0;
+	for (i = 0; i < e->n_ports && i < SL_MAX_PORTS; i++) {
+		const struct dp_port *pt = &e->port[i];
+		struct sl_port_stats *o = &out->port[out->n_ports++];
+		struct rte_eth_stats st;
+
+		memset(o, 0, sizeof(*o));
+		snprintf(o->name, sizeof(o->name), "%s", pt->name);
+		o->link_up = pt->link_up > 0;
+		o->full_duplex = pt->full_duplex;
+		o->speed_mbps = pt->speed_mbps;
+		o->link_changes = pt->link_changes;
+		o->is_exception = pt->is_exception;
+		if (rte_eth_stats_get(pt->port_id, &st))
+			continue;
+		o->rx_pkts = st.ipackets;
+		o->rx_bytes = st.ibytes;
+		o->tx_pkts = st.opackets;
+		o->tx_bytes = st.obytes;
+		o->rx_missed = st.imissed;
+		o->rx_errors = st.ierrors;
+		o->tx_errors = st.oerrors;
+		o->rx_nombuf = st.rx_nombuf;
+	}
 }
 
 void

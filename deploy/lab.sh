@@ -55,6 +55,7 @@ LAB_NS_CL=$(ns cl)
 LAB_NS_LB=$(ns lb)
 LAB_NS_B1=$(ns b1)
 LAB_NS_B2=$(ns b2)
+LAB_NS_SW=$(ns sw)
 LAB_CL4=$CL4
 LAB_CL6=$CL6
 LAB_CL_MAC=$CL_MAC

@@ -69,6 +69,8 @@ def test_show_text_and_json():
         assert d.json('show health')['health'] == []
         assert d.json('show sinks')['sinks'] == []
         assert d.json('show certs')['certs'] == []
+        assert d.json('show ports')['ports'] == []     # the recording engine has none
+        assert d.cmd('show ports').startswith('PORT ')
         assert d.json('show config')['config'] == d.save() + '\n'
         assert 'add service' in d.cmd('help')
         assert d.cmd('') == ''

@@ -130,6 +130,14 @@ def test_dpdk_end_to_end():
                  'the host server through the exception port')
         print('     host: reached through the exception port; health checks up')
 
+        # the ports as their drivers count them
+        ports = {p['name']: p for p in d.json('show ports')['ports']}
+        nic, tap = ports['net_af_packet0'], ports['net_tap0']
+        assert nic['link'] == 'up' and nic['rx_packets'] > 0 and not nic['exception'], ports
+        assert tap['link'] == 'up' and tap['exception'] and tap['tx_packets'] > 0, ports
+        print('     ports: ' + ', '.join('%s %s rx %d tx %d' % (
+            p['name'], p['link'], p['rx_packets'], p['tx_packets']) for p in ports.values()))
+
         # nat, round robin: 100 new connections
         seen, failed = curl(100, url)
         print('     nat rr (%d worker%s): %s, %d failed' % (WORKERS, 's'[:WORKERS > 1], seen,
@@ -235,6 +243,18 @@ def test_dpdk_end_to_end():
               '%.0f ms at most): %s, 0 failed' % (changes[0], 1000 * sum(lat) / len(lat),
                                                  1000 * max(lat), summary))
         assert changes[0] >= 10 and n > 0
+        # a link that goes down and up again (the exception port's, which
+        # the tap driver reports; af_packet always says up): logged, counted
+        def tap_link():
+            return [p for p in d.json('show ports')['ports'] if p['exception']][0]
+        sh('ip', 'link', 'set', L['LAB_TAP_IF'], 'down', ns='lb')
+        wait_for(lambda: tap_link()['link'] == 'down', 10, 'link down')
+        lab('host')
+        wait_for(lambda: tap_link()['link'] == 'up', 10, 'link up')
+        assert tap_link()['link_changes'] == 2, tap_link()
+        assert 'net_tap0): link down' in d.log_text(), d.log_text()[-2000:]
+        print('     link of net_tap0 down and up again: seen, logged, 2 changes counted')
+
         st = d.json('show stats')
         print('     counters: rx %d tx %d to_host %d dropped %d (%s)' % (
             st['rx_pkts'], st['tx_pkts'], st['to_host_pkts'], st['dropped_pkts'],

@@ -175,6 +175,9 @@ def test_xdp_end_to_end():
         assert be['10.210.2.2:80']['new_flows'] == seen['b2'], be
         sv = d.json('show services')['services'][0]
         assert sv['new_flows'] == 100 and sv['packets'] > 0, sv
+        ports = {p['name']: p for p in d.json('show ports')['ports']}
+        assert sorted(ports) == ['lb0', 'lb1', 'lb2'], ports
+        assert all(p['link'] == 'up' and p['rx_packets'] > 0 for p in ports.values()), ports
         flows = d.json('show flows www')['flows']
         assert flows and flows[0]['vip'] == VIP + ':80', flows[:2]
         # the same counters, scraped from /metrics by a real client
