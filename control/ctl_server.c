@@ -176,6 +176,20 @@ client_process(struct client *c)
 
 static void client_on(struct sl_ev *ev, uint32_t events);
 
+/* After an SSL call returned r: 1 when it only waits for the socket (the
+ * watch is set, come back then), 0 when it failed or closed. */
+static int
+tls_wants(struct client *c, int r)
+{
+	int e = SSL_get_error(c->ssl, r);
+
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		client_watch(c, e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 client_step(struct client *c)
 {
@@ -186,16 +200,8 @@ client_step(struct client *c)
 		int r = SSL_accept(c->ssl);
 
 		if (r != 1) {
-			int e = SSL_get_error(c->ssl, r);
-
-			if (e == SSL_ERROR_WANT_READ) {
-				client_watch(c, EPOLLIN);
+			if (tls_wants(c, r))
 				return;
-			}
-			if (e == SSL_ERROR_WANT_WRITE) {
-				client_watch(c, EPOLLOUT);
-				return;
-			}
 			c->srv->st.tls_refused++;
 			sl_log(LOG_WARNING, "control: TLS client refused: %s",
 			       ERR_reason_error_string(ERR_peek_last_error()) ?
@@ -234,16 +240,8 @@ client_step(struct client *c)
 			int r = SSL_read(c->ssl, buf, sizeof(buf));
 
 			if (r <= 0) {
-				int e = SSL_get_error(c->ssl, r);
-
-				if (e == SSL_ERROR_WANT_READ) {
-					client_watch(c, EPOLLIN);
+				if (tls_wants(c, r))
 					return;
-				}
-				if (e == SSL_ERROR_WANT_WRITE) {
-					client_watch(c, EPOLLOUT);
-					return;
-				}
 				n = 0; /* closed or failed: finish what we have */
 				ERR_clear_error();
 			} else {

@@ -445,6 +445,17 @@ on_signal(struct sl_ev *ev, uint32_t events)
 	}
 }
 
+void
+sl_daemon_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigprocmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 struct sl_daemon *
 sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *err, size_t errlen)
 {
@@ -490,12 +501,7 @@ sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine, char *er
 		sl_err(err, errlen, "%s", msg);
 		goto fail;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sl_daemon_block_signals(&set);
 	d->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	d->sig.on = on_signal;
 	if (d->sig.fd < 0 || sl_loop_add(d->loop, &d->sig, EPOLLIN) < 0) {

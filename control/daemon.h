@@ -14,6 +14,7 @@
 #ifndef SLUICE_DAEMON_H
 #define SLUICE_DAEMON_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -35,6 +36,11 @@ struct sl_daemon_opts {
 };
 
 struct sl_daemon;
+
+/* The signals the daemon takes through its signalfd (HUP, TERM, INT),
+ * blocked in the calling thread and so in every thread it starts later;
+ * SIGPIPE ignored. */
+void sl_daemon_block_signals(sigset_t *set);
 
 /* Load the config, start the engine on it, start health checks, listen. */
 struct sl_daemon *sl_daemon_new(const struct sl_daemon_opts *o, struct sl_engine *engine,

@@ -366,12 +366,7 @@ sl_main(int argc, char **argv, const struct sl_engine_factory *engines, size_t n
 	{
 		sigset_t set;
 
-		sigemptyset(&set);
-		sigaddset(&set, SIGHUP);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGINT);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		signal(SIGPIPE, SIG_IGN);
+		sl_daemon_block_signals(&set);
 	}
 	engine = f->create(&ea, err, sizeof(err));
 	if (!engine) {
