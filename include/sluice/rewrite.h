@@ -183,6 +183,126 @@ sl_rw_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_ad
 }
 
 /*
+ * nat of an ICMP error about a translated flow: the error's outer addresses
+ * become osrc -> odst, and the packet it quotes (TCP or UDP, as sl_parse
+ * found it in p->inner) gets the addresses and ports it had on the other
+ * side of the translation: isrc:isport -> idst:idport. Every checksum the
+ * change touches is updated incrementally: the outer IPv4 header, the
+ * quoted IPv4 header, the quoted TCP/UDP checksum when the quote holds it,
+ * and the ICMP checksum over all of that (ICMPv6's also over the outer
+ * addresses). The quote must be of the outer family, with no IPv6
+ * extension headers (the parser gives no ports then).
+ */
+static SL_ALWAYS_INLINE int
+sl_rw_icmp_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_addr *osrc,
+	       const struct sl_addr *odst, const struct sl_addr *isrc, uint16_t isport_be,
+	       const struct sl_addr *idst, uint16_t idport_be)
+{
+	uint64_t l3_off = p->l3_off, l4_off = p->l4_off, ihl;
+	int words = p->key.family == SL_AF_INET ? 1 : 4, v6 = words == 4, udp0 = 0;
+	struct sl_icmphdr *ic;
+	uint8_t *l3, *in3, *in4;
+	uint16_t c, *l4check = 0, *ports;
+	uint32_t lcheck_off;
+
+	SL_BARRIER_VAR(l3_off);
+	SL_BARRIER_VAR(l4_off);
+	if (l3_off > SL_L3_OFF_MAX || l4_off > SL_L4_OFF_MAX)
+		return -1;
+	if ((p->flags & (SL_PKT_F_ICMP_ERR | SL_PKT_F_L4)) != (SL_PKT_F_ICMP_ERR | SL_PKT_F_L4) ||
+	    p->inner.family != p->key.family ||
+	    (p->inner.proto != SL_IPPROTO_TCP && p->inner.proto != SL_IPPROTO_UDP))
+		return -1;
+	l3 = (uint8_t *)data + l3_off;
+	ic = (struct sl_icmphdr *)((uint8_t *)data + l4_off);
+	in3 = (uint8_t *)(ic + 1);
+	if ((void *)(ic + 1) > data_end)
+		return -1;
+	c = ic->check;
+
+	/* the outer header; ICMPv6 sums the outer addresses too */
+	if (!v6) {
+		struct sl_ip4hdr *ip = (struct sl_ip4hdr *)l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		ip->check = sl_csum_update32(ip->check, ip->saddr, osrc->w[0]);
+		ip->check = sl_csum_update32(ip->check, ip->daddr, odst->w[0]);
+		ip->saddr = osrc->w[0];
+		ip->daddr = odst->w[0];
+	} else {
+		struct sl_ip6hdr *ip6 = (struct sl_ip6hdr *)l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		c = sl_csum_update_addr(c, &p->key.src, osrc, 4);
+		c = sl_csum_update_addr(c, &p->key.dst, odst, 4);
+		__builtin_memcpy(ip6->saddr, osrc->b, 16);
+		__builtin_memcpy(ip6->daddr, odst->b, 16);
+	}
+
+	/* the quoted IP header */
+	if (!v6) {
+		struct sl_ip4hdr *ip = (struct sl_ip4hdr *)in3;
+		uint16_t old;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		ihl = (uint64_t)(ip->ver_ihl & 0xf) * 4;
+		SL_BARRIER_VAR(ihl);
+		if (ihl < sizeof(*ip) || ihl > 60)
+			return -1;
+		old = ip->check;
+		ip->check = sl_csum_update32(ip->check, ip->saddr, isrc->w[0]);
+		ip->check = sl_csum_update32(ip->check, ip->daddr, idst->w[0]);
+		c = sl_csum_update16(c, old, ip->check);
+		c = sl_csum_update32(c, ip->saddr, isrc->w[0]);
+		c = sl_csum_update32(c, ip->daddr, idst->w[0]);
+		ip->saddr = isrc->w[0];
+		ip->daddr = idst->w[0];
+	} else {
+		struct sl_ip6hdr *ip6 = (struct sl_ip6hdr *)in3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		ihl = sizeof(*ip6);
+		c = sl_csum_update_addr(c, &p->inner.src, isrc, 4);
+		c = sl_csum_update_addr(c, &p->inner.dst, idst, 4);
+		__builtin_memcpy(ip6->saddr, isrc->b, 16);
+		__builtin_memcpy(ip6->daddr, idst->b, 16);
+	}
+
+	/* the quoted ports, and the quoted checksum where the quote has it */
+	in4 = in3 + ihl;
+	ports = (uint16_t *)in4;
+	if ((void *)(ports + 2) > data_end)
+		return -1;
+	lcheck_off = p->inner.proto == SL_IPPROTO_TCP ? 16 : 6;
+	if ((void *)(in4 + lcheck_off + 2) <= data_end) {
+		l4check = (uint16_t *)(in4 + lcheck_off);
+		udp0 = p->inner.proto == SL_IPPROTO_UDP && *l4check == 0 && !v6;
+	}
+	if (l4check && !udp0) {
+		uint16_t old = *l4check, n = old;
+
+		n = sl_csum_update16(n, ports[0], isport_be);
+		n = sl_csum_update16(n, ports[1], idport_be);
+		n = sl_csum_update_addr(n, &p->inner.src, isrc, words);
+		n = sl_csum_update_addr(n, &p->inner.dst, idst, words);
+		if (p->inner.proto == SL_IPPROTO_UDP && n == 0)
+			n = 0xffff;
+		c = sl_csum_update16(c, old, n);
+		*l4check = n;
+	}
+	c = sl_csum_update16(c, ports[0], isport_be);
+	c = sl_csum_update16(c, ports[1], idport_be);
+	ports[0] = isport_be;
+	ports[1] = idport_be;
+	ic->check = c;
+	return 0;
+}
+
+/*
  * nat's source port for a new flow: the engines try SL_NAT_PORT_TRIES
  * ports in this order (from the flow's hash, 1024..65535) and take the
  * first that no other client's flow holds toward the same backend. Both

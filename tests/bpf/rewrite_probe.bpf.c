@@ -10,8 +10,10 @@
 
 #include <sluice/rewrite.h>
 
+#define PROBE_ICMP_NAT 100  /* sl_rw_icmp_nat: outer encap.src/dst, quote saddr... */
+
 struct rewrite_args {
-	uint32_t mode;          /* enum sl_fwd_mode: nat, dsr, tunnel */
+	uint32_t mode;          /* enum sl_fwd_mode: nat, dsr, tunnel; or PROBE_ICMP_NAT */
 	uint16_t sport_be, dport_be;
 	struct sl_addr saddr, daddr;
 	uint8_t dst_mac[6], src_mac[6];
@@ -45,6 +47,9 @@ int rewrite_probe(struct xdp_md *ctx)
 	if (a->mode == SL_FWD_NAT)
 		return sl_rw_nat(data, data_end, &p, &a->saddr, a->sport_be, &a->daddr, a->dport_be)
 			? XDP_ABORTED : XDP_TX;
+	if (a->mode == PROBE_ICMP_NAT)
+		return sl_rw_icmp_nat(data, data_end, &p, &a->encap.src, &a->encap.dst, &a->saddr,
+				      a->sport_be, &a->daddr, a->dport_be) ? XDP_ABORTED : XDP_TX;
 	{
 		uint32_t room = sl_encap_len(a->encap.tunnel, a->encap.family);
 

@@ -26,6 +26,8 @@
 #include "fixtures.h"
 #include "rewrite_probe.skel.h"
 
+#define PROBE_ICMP_NAT 100
+
 struct rewrite_args {
 	uint32_t mode;
 	uint16_t sport_be, dport_be;
@@ -53,6 +55,10 @@ reference(const struct rewrite_args *a, uint8_t *buf, size_t len, size_t *out_of
 	if (a->mode == SL_FWD_NAT)
 		return sl_rw_nat(buf + 64, buf + 64 + len, &p, &a->saddr, a->sport_be, &a->daddr,
 				 a->dport_be) ? XDP_ABORTED : XDP_TX;
+	if (a->mode == PROBE_ICMP_NAT)
+		return sl_rw_icmp_nat(buf + 64, buf + 64 + len, &p, &a->encap.src, &a->encap.dst,
+				      &a->saddr, a->sport_be, &a->daddr, a->dport_be)
+			? XDP_ABORTED : XDP_TX;
 	room = sl_encap_len(a->encap.tunnel, a->encap.family);
 	start = sl_rw_encap(buf + 64 - room, buf + 64 + len, room, &p, &a->encap);
 	if (start < 0)
@@ -62,7 +68,7 @@ reference(const struct rewrite_args *a, uint8_t *buf, size_t len, size_t *out_of
 	return XDP_TX;
 }
 
-static size_t compared;
+static size_t compared, icmp_translated;
 
 static void
 compare(const char *what, const struct rewrite_args *a, const uint8_t *frame, size_t len)
@@ -93,6 +99,7 @@ compare(const char *what, const struct rewrite_args *a, const uint8_t *frame, si
 		fail();
 	}
 	compared++;
+	icmp_translated += a->mode == PROBE_ICMP_NAT && want == XDP_TX;
 }
 
 static void
@@ -126,6 +133,11 @@ test_rewrites(void **state)
 		a.sport_be = htons(40001);
 		a.dport_be = htons(8080);
 		compare(fx->name, &a, f, len); /* refused alike when not TCP/UDP */
+		/* ICMP errors' nat: refused alike when not an error quoting TCP/UDP */
+		a.mode = PROBE_ICMP_NAT;
+		addr_of(fam, fam == 4 ? "192.0.2.1" : "2001:db8::1", &a.encap.src);
+		addr_of(fam, fam == 4 ? "203.0.113.2" : "2001:db8:feed::2", &a.encap.dst);
+		compare(fx->name, &a, f, len);
 		if (!s->family)
 			continue;
 		for (t = SL_TUN_IPIP; t <= SL_TUN_GUE; t++) {
@@ -144,7 +156,9 @@ test_rewrites(void **state)
 			}
 		}
 	}
-	print_message("%zu rewrites: BPF and gcc put out the same bytes\n", compared);
+	print_message("%zu rewrites (%zu ICMP errors translated): BPF and gcc put out the same "
+		      "bytes\n", compared, icmp_translated);
+	assert_true(icmp_translated >= 2);
 }
 
 static int
