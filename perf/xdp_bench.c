@@ -85,6 +85,36 @@ core_sum(struct sl_engine *e, struct sl_core_counters *sum)
 	}
 }
 
+/* Empty one of the engine's hash maps (pinned under /sys/fs/bpf/sluice/IF/):
+ * each case's clients are new, and the flows of the cases before would
+ * only crowd the per-CPU LRU lists, evicting flows a case expects. */
+static void
+flush_map(const char *iface, const char *name)
+{
+	static uint8_t keys[65536 * 40], vals[65536 * 64];
+	char path[256];
+	__u32 batch, n;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/sys/fs/bpf/sluice/%s/%s", iface, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fprintf(stderr, "xdp_bench: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	for (;;) {
+		n = 65536;
+		rc = bpf_map_lookup_and_delete_batch(fd, NULL, &batch, keys, vals, &n, NULL);
+		if (rc && errno != ENOENT) {
+			fprintf(stderr, "xdp_bench: cannot empty %s: %s\n", path, strerror(errno));
+			exit(1);
+		}
+		if (rc || n == 0)
+			break;
+	}
+	close(fd);
+}
+
 static int
 apply(struct sl_engine *e, struct sl_ids *ids, struct sl_snapshot **prev, const char *mode,
       int acl_rules, uint32_t gen)
@@ -142,14 +172,18 @@ main(int argc, char **argv)
 	double t_swap, t_wrap, limit;
 	__u32 zero = 0, rv, gen = 1, big;
 	int opt, m, a, swap_fd, wrap_fd, sluice_fd, tgt;
-	const char *iface = "bench0";
+	const char *iface = "bench0", *only_mode = NULL;
+	int only_acl = -1;
 
-	while ((opt = getopt(argc, argv, "i:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "i:r:m:a:h")) != -1) {
 		switch (opt) {
 		case 'i': iface = optarg; break;
 		case 'r': repeat = (unsigned int)strtoul(optarg, NULL, 10); break;
+		case 'm': only_mode = optarg; break;
+		case 'a': only_acl = atoi(optarg) ? 1 : 0; break;
 		default:
-			fprintf(stderr, "usage: xdp_bench [-i IFACE] [-r REPEAT]  (see perf/xdp_bench.sh)\n");
+			fprintf(stderr, "usage: xdp_bench [-i IFACE] [-r REPEAT] [-m nat|dsr|tunnel] "
+				"[-a 0|1000]  (see perf/xdp_bench.sh)\n");
 			return 2;
 		}
 	}
@@ -211,12 +245,17 @@ main(int argc, char **argv)
 
 			unsigned int save_repeat = repeat;
 
+			if ((only_mode && strcmp(only_mode, modes[m])) || (only_acl >= 0 && only_acl != a))
+				continue;
+
 			/* nat: one source address gives each backend at most 64512 ports
 			 * at a time; stay well inside that */
 			if (m == 0 && repeat > 40000)
 				repeat = 40000;
 			n_cases[1] = repeat;
 			apply(e, ids, &prev, modes[m], a ? 1000 : 0, gen++);
+			flush_map(iface, "sl_flows");
+			flush_map(iface, "sl_nat");
 			sluice_fd = sl_xdp_engine_prog_fd(e);
 			bpf_map_update_elem(tgt, &zero, &sluice_fd, BPF_ANY);
 			if (getenv("XDP_BENCH_DEBUG")) {
