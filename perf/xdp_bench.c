@@ -66,7 +66,7 @@ run(int prog_fd, const struct bench_in *in, __u32 *retval)
 }
 
 static void
-core_sum(struct sl_engine *e, struct sl_core_counters *sum)
+core_sum(struct sl_engine *e, struct sl_core_counters *sum, uint64_t acl[2])
 {
 	static struct sl_stats st;
 	uint32_t c, r;
@@ -74,6 +74,11 @@ core_sum(struct sl_engine *e, struct sl_core_counters *sum)
 	memset(&st, 0, sizeof(st));
 	memset(sum, 0, sizeof(*sum));
 	e->ops->stats(e, &st);
+	/* the firewall's decisions: by a rule, by the default */
+	acl[0] = acl[1] = 0;
+	for (r = 0; r < SL_MAX_ACL_RULES; r++)
+		acl[0] += st.acl[r].pkts;
+	acl[1] = st.acl_default.pkts;
 	for (c = 0; c < st.n_cores; c++) {
 		sum->flow_new += st.core[c].flow_new;
 		sum->flow_hits += st.core[c].flow_hits;
@@ -253,6 +258,7 @@ main(int argc, char **argv)
 	for (m = 0; m < 3; m++) {
 		for (a = 0; a < 2; a++) {
 			struct sl_core_counters before, after;
+			uint64_t acl0[2], acl1[2], acl_n;
 			unsigned int n_cases[] = {0, big, 1000};
 			int k;
 
@@ -276,9 +282,9 @@ main(int argc, char **argv)
 				unsigned int save = repeat;
 
 				repeat = 1;
-				core_sum(e, &b0);
+				core_sum(e, &b0, acl0);
 				run(sluice_fd, &in, &rv);
-				core_sum(e, &b1);
+				core_sum(e, &b1, acl1);
 				printf("direct: retval %u drops %llu eth_trunc %llu tx %llu\n", rv,
 				       (unsigned long long)(b1.dropped_pkts - b0.dropped_pkts),
 				       (unsigned long long)(b1.drops[1] - b0.drops[1]),
@@ -298,7 +304,7 @@ main(int argc, char **argv)
 				in.cursor = 0;
 				in.counter = 0;
 				in.frame[lay.l4 + 13] = k == 0 ? 0x02 : 0x10; /* SYN, then ACK */
-				core_sum(e, &before);
+				core_sum(e, &before, acl0);
 				t = 1e18;
 				for (r = 0; r < runs; r++) {
 					double t1;
@@ -311,24 +317,31 @@ main(int argc, char **argv)
 					t1 = run(wrap_fd, &in, &rv) - t_wrap;
 					t = t1 < t ? t1 : t;
 				}
-				core_sum(e, &after);
+				core_sum(e, &after, acl1);
 				if (k == 0)
 					ok = after.flow_new - before.flow_new == (uint64_t)repeat * runs;
 				else
 					ok = after.flow_hits - before.flow_hits == (uint64_t)repeat * runs;
 				ok = ok && after.tx_pkts - before.tx_pkts == (uint64_t)repeat * runs &&
 				     after.dropped_pkts == before.dropped_pkts;
+				/* every packet let in by the rule (1000 rules) or the
+				 * default (none), and counted there */
+				acl_n = acl1[a ? 0 : 1] - acl0[a ? 0 : 1];
+				ok = ok && acl_n == (uint64_t)repeat * runs &&
+				     acl1[a ? 1 : 0] == acl0[a ? 1 : 0];
 				if (k == 0)
 					snprintf(label, sizeof(label), "new flows (SYN)");
 				else
 					snprintf(label, sizeof(label), "established, %u flows", n_cases[k]);
-				printf("%-8s %-5s %-22s %9.1f %8.2f   %s (%s %llu, tx %llu, drops %llu)\n",
+				printf("%-8s %-5s %-22s %9.1f %8.2f   %s (%s %llu, tx %llu, drops %llu, "
+				       "acl %s %llu)\n",
 				       modes[m], a ? "1000" : "0", label, t, t / limit,
 				       ok ? "ok" : "WRONG PATH", k == 0 ? "new" : "hits",
 				       (unsigned long long)(k == 0 ? after.flow_new - before.flow_new
 						     : after.flow_hits - before.flow_hits),
 				       (unsigned long long)(after.tx_pkts - before.tx_pkts),
-				       (unsigned long long)(after.dropped_pkts - before.dropped_pkts));
+				       (unsigned long long)(after.dropped_pkts - before.dropped_pkts),
+				       a ? "rule" : "default", (unsigned long long)acl_n);
 				if (after.dropped_pkts != before.dropped_pkts) {
 					uint32_t d;
 
