@@ -438,6 +438,7 @@ flow_commit(struct sl_xdp_flow *hit, const struct sl_flow_key *k, const struct s
 		hit->epoch = nf->epoch;
 		hit->acl_ctr = nf->acl_ctr;
 		hit->gue_sport_be = nf->gue_sport_be;
+		hit->nat_checked = nf->nat_checked;
 		return;
 	}
 	bpf_map_update_elem(&sl_flows, k, nf, BPF_ANY);
@@ -567,6 +568,7 @@ int sluice_xdp(struct xdp_md *ctx)
 		nf.f.flags = 0;
 		nf.f.nat_port_be = 0;
 		nf.gue_sport_be = 0;
+		nf.nat_checked = 0;
 		is_new = 1;
 		c->flow_new++;
 	}
@@ -701,8 +703,12 @@ int sluice_xdp(struct xdp_md *ctx)
 		ifindex = backend_hop(ctx, xb, eth->dst, eth->src, &reason);
 		if (!ifindex)
 			return drop(c, reason);
-		/* the reply entry: refreshed where it lies when it still says
-		 * what this flow needs, written whole otherwise */
+		/* the reply entry: a known flow looks at it once a second
+		 * (sl_xdp_flow), refreshes it where it lies when it still says
+		 * what this flow needs, and writes it whole otherwise */
+		if (hit && hit->nat_checked == (uint16_t)(now >> SL_XDP_NAT_CHECK_SHIFT))
+			goto nat_out;
+		nf.nat_checked = (uint16_t)(now >> SL_XDP_NAT_CHECK_SHIFT);
 		cur = hit ? bpf_map_lookup_elem(&sl_nat, &rk) : NULL;
 		if (cur && cur->client.w[0] == p.key.src.w[0] && cur->client.w[1] == p.key.src.w[1] &&
 		    cur->client.w[2] == p.key.src.w[2] && cur->client.w[3] == p.key.src.w[3] &&
@@ -722,6 +728,7 @@ int sluice_xdp(struct xdp_md *ctx)
 			rev.last_seen_ns = now;
 			bpf_map_update_elem(&sl_nat, &rk, &rev, BPF_ANY);
 		}
+nat_out:
 		flow_commit(hit, &p.key, &nf);
 		return out(ctx, ifindex, c, len);
 #undef rk

@@ -103,6 +103,10 @@ SL_STATIC_ASSERT(sizeof(struct sl_xdp_nat) == 48, "xdp nat entry layout");
  *     counter are known without matching again.
  *   gue_sport_be: tunnel gue: the outer UDP source port (a hash of the
  *     key), 0 until first needed.
+ *   nat_checked: nat: when the flow's reply entry was last looked at, in
+ *     units of 2^30 ns (about a second), modulo 2^16: a known flow checks
+ *     it (and puts it back if the LRU evicted it) once a unit, not once a
+ *     packet; the replies themselves keep it recently used.
  * dataplane: rw (its own CPU's flows), control: ro.
  */
 struct sl_xdp_flow {
@@ -110,8 +114,11 @@ struct sl_xdp_flow {
 	uint32_t epoch;
 	uint16_t acl_ctr;
 	uint16_t gue_sport_be;
+	uint16_t nat_checked;
+	uint16_t pad[3];
 };
-SL_STATIC_ASSERT(sizeof(struct sl_xdp_flow) == 24, "xdp flow value layout");
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_flow) == 32, "xdp flow value layout");
+#define SL_XDP_NAT_CHECK_SHIFT 30
 
 /* sl_svc_ids value: a slot's service by id, for the packets of known flows
  * (whose key holds the VIP, port and protocol: `key` must equal them).
