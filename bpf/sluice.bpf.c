@@ -53,12 +53,21 @@ struct {
 	__type(value, struct sl_svc);
 } sl_services SEC(".maps");
 
-/* Backends by SL_XDP_BE_IDX(slot, id). */
+/* The same services by SL_XDP_TBL_IDX(slot, id): an array, for the
+ * packets of known flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_SLOTS * SL_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sl_xdp_svc);
+} sl_svc_ids SEC(".maps");
+
+/* Backends, with their next hop's source MAC, by SL_XDP_BE_IDX(slot, id). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SL_XDP_SLOTS * SL_MAX_BACKENDS);
 	__type(key, __u32);
-	__type(value, struct sl_backend);
+	__type(value, struct sl_xdp_backend);
 } sl_backends SEC(".maps");
 
 /* Scheduling tables by SL_XDP_TBL_IDX(slot, service id); allocated only
@@ -78,7 +87,7 @@ struct {
 	__uint(max_entries, 65536);
 	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct sl_flow_key);
-	__type(value, struct sl_flow);
+	__type(value, struct sl_xdp_flow);
 } sl_flows SEC(".maps");
 
 /* NAT replies: (backend -> snat:port) -> the client and VIP it stands for. */
@@ -89,15 +98,6 @@ struct {
 	__type(key, struct sl_flow_key);
 	__type(value, struct sl_xdp_nat);
 } sl_nat SEC(".maps");
-
-/* The MAC of each interface the engine runs on, by ifindex: the source
- * MAC toward a backend whose next hop the control plane resolved. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, struct sl_xdp_ifmac);
-} sl_ifmac SEC(".maps");
 
 /* Round-robin cursors, per CPU and service. */
 struct {
@@ -224,14 +224,14 @@ struct {
 /* The parser as a function of its own: the verifier checks it once, not
  * once per path into it. */
 __attribute__((noinline)) int
-sl_xdp_parse(struct xdp_md *ctx, struct sl_pkt *p)
+sl_xdp_parse(struct xdp_md *ctx, struct sl_pkt *p, __u32 wire_len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
 	if (!p)
 		return SL_DROP_ETH_TRUNC;
-	return sl_parse(data, data_end, (uint32_t)bpf_xdp_get_buff_len(ctx), p);
+	return sl_parse(data, data_end, wire_len, p);
 }
 
 static __always_inline int
@@ -277,41 +277,49 @@ next_hop(struct xdp_md *ctx, uint8_t family, const struct sl_addr *dst, uint8_t 
 /* Next hop toward a backend: what the control plane resolved when it did,
  * on an interface of ours; the kernel's FIB otherwise. */
 static __always_inline int
-backend_hop(struct xdp_md *ctx, const struct sl_backend *be, uint8_t *dmac, uint8_t *smac,
+backend_hop(struct xdp_md *ctx, const struct sl_xdp_backend *xb, uint8_t *dmac, uint8_t *smac,
 	    int *reason)
 {
-	__u32 ifindex = be->ifindex;
-
-	if (ifindex && (be->mac[0] | be->mac[1] | be->mac[2] | be->mac[3] | be->mac[4] |
-			be->mac[5])) {
-		struct sl_xdp_ifmac *im = bpf_map_lookup_elem(&sl_ifmac, &ifindex);
-
-		if (im) {
-			__builtin_memcpy(dmac, be->mac, 6);
-			__builtin_memcpy(smac, im->mac, 6);
-			return (int)ifindex;
-		}
+	if (xb->hop_ok) {
+		__builtin_memcpy(dmac, xb->be.mac, 6);
+		__builtin_memcpy(smac, xb->src_mac, 6);
+		return (int)xb->be.ifindex;
 	}
-	return next_hop(ctx, be->family, &be->addr, dmac, smac, reason);
+	return next_hop(ctx, xb->be.family, &xb->be.addr, dmac, smac, reason);
 }
 
 static __always_inline int
-out(struct xdp_md *ctx, int ifindex, struct sl_core_counters *c)
+out(struct xdp_md *ctx, int ifindex, struct sl_core_counters *c, uint64_t len)
 {
 	c->tx_pkts++;
-	c->tx_bytes += bpf_xdp_get_buff_len(ctx);
+	c->tx_bytes += len;
 	if ((__u32)ifindex == ctx->ingress_ifindex)
 		return XDP_TX;
 	return (int)bpf_redirect((__u32)ifindex, 0);
 }
 
-/* The firewall's verdict for this packet, counted. */
+static __always_inline void
+acl_count(__u32 ctr, uint64_t len)
+{
+	struct sl_acl_counters *ac;
+
+	if (ctr > SL_XDP_ACL_CTR_DEFAULT)
+		ctr = SL_XDP_ACL_CTR_DEFAULT;
+	ac = bpf_map_lookup_elem(&sl_acl_ctr, &ctr);
+	if (ac) {
+		ac->pkts++;
+		ac->bytes += len;
+	}
+}
+
+/* The firewall's verdict for this packet, counted; *ctr_out: the counter
+ * of the rule (or default) that decided. */
 static __always_inline int
-acl_action(struct xdp_md *ctx, const struct sl_pkt *p, const struct sl_xdp_globals *g, __u32 slot)
+acl_action(const struct sl_pkt *p, const struct sl_xdp_globals *g, __u32 slot, uint64_t len,
+	   __u32 *ctr_out)
 {
 	const struct sl_acl_bits *s, *d, *pr, *sp, *dp;
 	struct sl_xdp_bounds *b;
-	struct sl_acl_counters *ac;
 	__u32 ctr = SL_XDP_ACL_CTR_DEFAULT, k;
 	int action = g->acl_default, pos;
 
@@ -359,13 +367,8 @@ acl_action(struct xdp_md *ctx, const struct sl_pkt *p, const struct sl_xdp_globa
 			}
 		}
 	}
-	if (ctr > SL_XDP_ACL_CTR_DEFAULT)
-		ctr = SL_XDP_ACL_CTR_DEFAULT;
-	ac = bpf_map_lookup_elem(&sl_acl_ctr, &ctr);
-	if (ac) {
-		ac->pkts++;
-		ac->bytes += bpf_xdp_get_buff_len(ctx);
-	}
+	acl_count(ctr, len);
+	*ctr_out = ctr;
 	return action;
 }
 
@@ -380,9 +383,31 @@ timeout_of(const struct sl_xdp_globals *g, const struct sl_flow_key *k, uint8_t 
 	return g->timeout_ns[SL_XDP_TO_OTHER];
 }
 
+/* The service a known flow belonged to, if it still has that id and the
+ * packet's VIP, port and protocol: what the lookup by key would find. */
+static __always_inline struct sl_svc *
+svc_by_id(__u32 slot, __u32 id, const struct sl_flow_key *k)
+{
+	struct sl_xdp_svc *v;
+	__u32 idx;
+
+	if (id >= SL_MAX_SERVICES)
+		return NULL;
+	idx = SL_XDP_TBL_IDX(slot, id);
+	v = bpf_map_lookup_elem(&sl_svc_ids, &idx);
+	if (!v || !v->live)
+		return NULL;
+	if (((v->key.vip.w[0] ^ k->dst.w[0]) | (v->key.vip.w[1] ^ k->dst.w[1]) |
+	     (v->key.vip.w[2] ^ k->dst.w[2]) | (v->key.vip.w[3] ^ k->dst.w[3])) ||
+	    v->key.port_be != k->dport_be || v->key.proto != k->proto || v->key.family != k->family)
+		return NULL;
+	return &v->svc;
+}
+
 /* A reply of a NAT flow: back to the client, from the VIP. */
 static __always_inline int
-nat_reply(struct xdp_md *ctx, struct sl_pkt *p, struct sl_xdp_nat *n, struct sl_core_counters *c)
+nat_reply(struct xdp_md *ctx, struct sl_pkt *p, struct sl_xdp_nat *n, struct sl_core_counters *c,
+	  uint64_t now, uint64_t len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -396,8 +421,27 @@ nat_reply(struct xdp_md *ctx, struct sl_pkt *p, struct sl_xdp_nat *n, struct sl_
 	ifindex = next_hop(ctx, p->key.family, &n->client, eth->dst, eth->src, &reason);
 	if (!ifindex)
 		return drop(c, reason);
-	n->last_seen_ns = bpf_ktime_get_ns();
-	return out(ctx, ifindex, c);
+	n->last_seen_ns = now;
+	return out(ctx, ifindex, c, len);
+}
+
+/* What the packet does to its flow's entry: a flow that stays on its
+ * backend (hit) is refreshed where it lies (the lookup already marked it
+ * recently used); a new or rescheduled one is written whole. */
+static __always_inline void
+flow_commit(struct sl_xdp_flow *hit, const struct sl_flow_key *k, const struct sl_xdp_flow *nf)
+{
+	if (hit) {
+		hit->f.last_seen_ns = nf->f.last_seen_ns;
+		hit->f.flags = nf->f.flags;
+		hit->f.nat_port_be = nf->f.nat_port_be;
+		hit->epoch = nf->epoch;
+		hit->acl_ctr = nf->acl_ctr;
+		hit->gue_sport_be = nf->gue_sport_be;
+		hit->nat_checked = nf->nat_checked;
+		return;
+	}
+	bpf_map_update_elem(&sl_flows, k, nf, BPF_ANY);
 }
 
 SEC("xdp")
@@ -406,28 +450,31 @@ int sluice_xdp(struct xdp_md *ctx)
 	struct sl_core_counters *c;
 	struct sl_xdp_globals *g;
 	struct sl_xdp_svc_key sk = {};
-	struct sl_svc *svc;
-	struct sl_backend *be;
-	struct sl_flow *fl, nf = {};
-	struct sl_xdp_nat *nat;
+	struct sl_svc *svc = NULL;
+	struct sl_xdp_backend *xb;
+	struct sl_xdp_flow *fl = NULL, *hit = NULL, nf = {};
+	struct sl_xdp_nat *nat = NULL;
 	struct scratch *sc_;
 	struct sl_pkt *pp;
-	__u32 zero = 0, slot, *active, idx;
-	uint64_t now;
+	__u32 zero = 0, slot, *active, idx, acl_ctr;
+	uint64_t now, len;
 	int rc, bid = -1, is_new = 0;
 
 	c = bpf_map_lookup_elem(&sl_core_ctr, &zero);
 	if (!c)
 		return XDP_PASS;
+	/* the frame's length, read once: every byte counter of this packet
+	 * counts it, and a tunnel adds what it prepends */
+	len = bpf_xdp_get_buff_len(ctx);
 	c->rx_pkts++;
-	c->rx_bytes += bpf_xdp_get_buff_len(ctx);
+	c->rx_bytes += len;
 	sc_ = bpf_map_lookup_elem(&sl_scratch, &zero);
 	if (!sc_)
 		return XDP_PASS;
 	pp = &sc_->p;
 #define p (*pp)
 
-	rc = sl_xdp_parse(ctx, &p);
+	rc = sl_xdp_parse(ctx, &p, (__u32)len);
 	if (rc)
 		return drop(c, rc);
 	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR)) ||
@@ -442,41 +489,57 @@ int sluice_xdp(struct xdp_md *ctx)
 	g = bpf_map_lookup_elem(&sl_globals, &slot);
 	if (!g)
 		return XDP_PASS;
-	now = bpf_ktime_get_ns();
+	/* CLOCK_MONOTONIC at the tick's resolution (a few ms), plenty for
+	 * idle timeouts of seconds, and what the loader's idle times are
+	 * read against: bpf_ktime_get_ns reads the clock source (kvm-clock
+	 * here): 25-35 ns a packet in xdp_bench on this VM */
+	now = bpf_ktime_get_coarse_ns();
 
-	/* the firewall, for every IP packet */
-	if (acl_action(ctx, &p, g, slot) == SL_ACL_DENY)
-		return drop(c, SL_DROP_ACL_DENY);
-
-	/* the reply of a NAT flow */
-	if (g->has_nat) {
+	/* The reply of a NAT flow, or a flow of ours. Neither lookup changes
+	 * what the firewall decides: it still comes first. */
+	if (g->has_nat)
 		nat = bpf_map_lookup_elem(&sl_nat, &p.key);
-		if (nat)
-			return nat_reply(ctx, &p, nat, c);
+	if (!nat)
+		fl = bpf_map_lookup_elem(&sl_flows, &p.key);
+
+	/* the firewall, for every IP packet; a flow it let in under this
+	 * epoch is let in again by the same rule (sl_xdp_flow) */
+	if (fl && fl->epoch == g->epoch) {
+		acl_ctr = fl->acl_ctr;
+		acl_count(acl_ctr, len);
+	} else if (acl_action(&p, g, slot, len, &acl_ctr) == SL_ACL_DENY) {
+		return drop(c, SL_DROP_ACL_DENY);
 	}
 
-	sk.slot = slot;
-	sk.k.vip = p.key.dst;
-	sk.k.port_be = p.key.dport_be;
-	sk.k.proto = p.key.proto;
-	sk.k.family = p.key.family;
-	svc = bpf_map_lookup_elem(&sl_services, &sk);
+	if (nat)
+		return nat_reply(ctx, &p, nat, c, now, len);
+
+	if (fl)
+		svc = svc_by_id(slot, fl->f.svc_id, &p.key);
 	if (!svc) {
-		c->to_host_pkts++;
-		return XDP_PASS;
+		sk.slot = slot;
+		sk.k.vip = p.key.dst;
+		sk.k.port_be = p.key.dport_be;
+		sk.k.proto = p.key.proto;
+		sk.k.family = p.key.family;
+		svc = bpf_map_lookup_elem(&sl_services, &sk);
+		if (!svc) {
+			c->to_host_pkts++;
+			return XDP_PASS;
+		}
 	}
 
 	/* an established flow, unless idle too long or its backend is gone */
-	fl = bpf_map_lookup_elem(&sl_flows, &p.key);
 	if (fl) {
-		if (now - fl->last_seen_ns > timeout_of(g, &p.key, fl->flags)) {
+		if (now - fl->f.last_seen_ns > timeout_of(g, &p.key, fl->f.flags)) {
 			c->flow_expired++;
-		} else if (fl->svc_id == svc->id && fl->backend_id < SL_MAX_BACKENDS) {
-			idx = SL_XDP_BE_IDX(slot, fl->backend_id);
-			be = bpf_map_lookup_elem(&sl_backends, &idx);
-			if (be && (be->flags & SL_BE_F_ALIVE)) {
-				bid = fl->backend_id;
+		} else if (fl->f.svc_id == svc->id && fl->f.backend_id < SL_MAX_BACKENDS) {
+			idx = SL_XDP_BE_IDX(slot, fl->f.backend_id);
+			xb = bpf_map_lookup_elem(&sl_backends, &idx);
+			if (xb && (xb->be.flags & SL_BE_F_ALIVE)) {
+				bid = fl->f.backend_id;
 				nf = *fl;
+				hit = fl;
 				c->flow_hits++;
 			} else {
 				c->flow_rescheduled++;
@@ -501,28 +564,31 @@ int sluice_xdp(struct xdp_md *ctx)
 				sc->no_backend++;
 			return drop(c, SL_DROP_NO_BACKEND);
 		}
-		nf.backend_id = (uint16_t)bid;
-		nf.svc_id = (uint16_t)svc->id;
-		nf.flags = 0;
-		nf.nat_port_be = 0;
+		nf.f.backend_id = (uint16_t)bid;
+		nf.f.svc_id = (uint16_t)svc->id;
+		nf.f.flags = 0;
+		nf.f.nat_port_be = 0;
+		nf.gue_sport_be = 0;
+		nf.nat_checked = 0;
 		is_new = 1;
 		c->flow_new++;
 	}
 	idx = SL_XDP_BE_IDX(slot, (__u32)bid & (SL_MAX_BACKENDS - 1));
-	be = bpf_map_lookup_elem(&sl_backends, &idx);
-	if (!be)
+	xb = bpf_map_lookup_elem(&sl_backends, &idx);
+	if (!xb)
 		return drop(c, SL_DROP_NO_BACKEND);
 	if (p.tcp_flags & SL_TCP_FIN)
-		nf.flags |= SL_FLOW_F_FIN_SEEN;
+		nf.f.flags |= SL_FLOW_F_FIN_SEEN;
 	if (p.tcp_flags & SL_TCP_RST)
-		nf.flags |= SL_FLOW_F_RST_SEEN;
-	nf.last_seen_ns = now;
+		nf.f.flags |= SL_FLOW_F_RST_SEEN;
+	nf.f.last_seen_ns = now;
+	nf.epoch = g->epoch;
+	nf.acl_ctr = (uint16_t)acl_ctr;
 
 	{
 		__u32 sid = svc->id & (SL_MAX_SERVICES - 1), beid = (__u32)bid & (SL_MAX_BACKENDS - 1);
 		struct sl_svc_counters *sc = bpf_map_lookup_elem(&sl_svc_ctr, &sid);
 		struct sl_backend_counters *bc = bpf_map_lookup_elem(&sl_be_ctr, &beid);
-		uint64_t len = bpf_xdp_get_buff_len(ctx);
 
 		if (sc) {
 			sc->pkts++;
@@ -544,11 +610,11 @@ int sluice_xdp(struct xdp_md *ctx)
 
 		if ((void *)(eth + 1) > data_end)
 			return drop(c, SL_DROP_ETH_TRUNC);
-		ifindex = backend_hop(ctx, be, eth->dst, eth->src, &reason);
+		ifindex = backend_hop(ctx, xb, eth->dst, eth->src, &reason);
 		if (!ifindex)
 			return drop(c, reason);
-		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
-		return out(ctx, ifindex, c);
+		flow_commit(hit, &p.key, &nf);
+		return out(ctx, ifindex, c, len);
 	}
 	if (svc->mode == SL_FWD_TUNNEL) {
 		struct sl_encap *ep = &sc_->e;
@@ -559,13 +625,16 @@ int sluice_xdp(struct xdp_md *ctx)
 		__builtin_memset(ep, 0, sizeof(*ep));
 #define e (*ep)
 
-		e.family = be->family;
+		e.family = xb->be.family;
 		e.tunnel = svc->tunnel;
-		e.dst = be->addr;
-		e.src = be->family == SL_AF_INET ? g->tun_src4 : g->tun_src6;
+		e.dst = xb->be.addr;
+		e.src = xb->be.family == SL_AF_INET ? g->tun_src4 : g->tun_src6;
 		e.gue_port_be = svc->gue_port_be;
-		e.sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&p.key, 0) & 0x3fff)));
-		ifindex = backend_hop(ctx, be, e.dst_mac, e.src_mac, &reason);
+		/* GUE's source port: the flow's entropy, hashed once per flow */
+		if (!nf.gue_sport_be)
+			nf.gue_sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&p.key, 0) & 0x3fff)));
+		e.sport_be = nf.gue_sport_be;
+		ifindex = backend_hop(ctx, xb, e.dst_mac, e.src_mac, &reason);
 		if (!ifindex)
 			return drop(c, reason);
 		room = sl_encap_len(e.tunnel, e.family);
@@ -578,13 +647,12 @@ int sluice_xdp(struct xdp_md *ctx)
 			return drop(c, SL_DROP_MTU);
 		if (start && bpf_xdp_adjust_head(ctx, start))
 			return drop(c, SL_DROP_MTU);
+		len = len + room - (uint32_t)start;
+		flow_commit(hit, &p.key, &nf);
 		/* the outer header says DF: a frame over the MTU would be lost */
-		if (bpf_xdp_get_buff_len(ctx) > (uint64_t)g->mtu + sizeof(struct sl_ethhdr)) {
-			bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
+		if (len > (uint64_t)g->mtu + sizeof(struct sl_ethhdr))
 			return drop(c, SL_DROP_MTU);
-		}
-		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
-		return out(ctx, ifindex, c);
+		return out(ctx, ifindex, c, len);
 #undef e
 	}
 	if (svc->mode == SL_FWD_NAT) {
@@ -594,21 +662,20 @@ int sluice_xdp(struct xdp_md *ctx)
 		struct sl_addr snat = svc->flags & SL_SVC_F_SNAT_SET ? svc->snat :
 			p.key.family == SL_AF_INET ? g->snat4 : g->snat6;
 		struct sl_flow_key *rkp = &sc_->rk;
-		struct sl_xdp_nat *revp = &sc_->rev;
+		struct sl_xdp_nat *revp = &sc_->rev, *cur;
 		int reason = 0, ifindex, i;
 
 		__builtin_memset(rkp, 0, sizeof(*rkp));
-		__builtin_memset(revp, 0, sizeof(*revp));
 #define rk (*rkp)
 #define rev (*revp)
 
 		/* the reply's key: backend -> snat:port */
-		rk.src = be->addr;
+		rk.src = xb->be.addr;
 		rk.dst = snat;
-		rk.sport_be = be->port_be;
+		rk.sport_be = xb->be.port_be;
 		rk.proto = p.key.proto;
 		rk.family = p.key.family;
-		if (!nf.nat_port_be) {
+		if (!nf.f.nat_port_be) {
 			uint32_t h = sl_flow_hash(&p.key, SL_NAT_HASH_SEED);
 
 			/* a free source port: a few tries from the flow's hash */
@@ -624,29 +691,47 @@ int sluice_xdp(struct xdp_md *ctx)
 			}
 			if (i == SL_NAT_PORT_TRIES)
 				return drop(c, SL_DROP_NAT_NO_PORT);
-			nf.nat_port_be = rk.dport_be;
+			nf.f.nat_port_be = rk.dport_be;
 		}
-		rk.dport_be = nf.nat_port_be;
-		rev.client = p.key.src;
-		rev.vip = p.key.dst;
-		rev.client_port_be = p.key.sport_be;
-		rev.vip_port_be = p.key.dport_be;
-		rev.svc_id = (uint16_t)svc->id;
-		rev.backend_id = (uint16_t)bid;
-		rev.last_seen_ns = now;
-		if (sl_rw_nat(data, data_end, &p, &snat, nf.nat_port_be, &be->addr, be->port_be))
+		rk.dport_be = nf.f.nat_port_be;
+		if (sl_rw_nat(data, data_end, &p, &snat, nf.f.nat_port_be, &xb->be.addr, xb->be.port_be))
 			return drop(c, SL_DROP_NAT_NO_PORT);
 		data = (void *)(long)ctx->data;
 		data_end = (void *)(long)ctx->data_end;
 		eth = data;
 		if ((void *)(eth + 1) > data_end)
 			return drop(c, SL_DROP_ETH_TRUNC);
-		ifindex = backend_hop(ctx, be, eth->dst, eth->src, &reason);
+		ifindex = backend_hop(ctx, xb, eth->dst, eth->src, &reason);
 		if (!ifindex)
 			return drop(c, reason);
-		bpf_map_update_elem(&sl_nat, &rk, &rev, BPF_ANY);
-		bpf_map_update_elem(&sl_flows, &p.key, &nf, BPF_ANY);
-		return out(ctx, ifindex, c);
+		/* the reply entry: a known flow looks at it once a second
+		 * (sl_xdp_flow), refreshes it where it lies when it still says
+		 * what this flow needs, and writes it whole otherwise */
+		if (hit && hit->nat_checked == (uint16_t)(now >> SL_XDP_NAT_CHECK_SHIFT))
+			goto nat_out;
+		nf.nat_checked = (uint16_t)(now >> SL_XDP_NAT_CHECK_SHIFT);
+		cur = hit ? bpf_map_lookup_elem(&sl_nat, &rk) : NULL;
+		if (cur && cur->client.w[0] == p.key.src.w[0] && cur->client.w[1] == p.key.src.w[1] &&
+		    cur->client.w[2] == p.key.src.w[2] && cur->client.w[3] == p.key.src.w[3] &&
+		    cur->vip.w[0] == p.key.dst.w[0] && cur->vip.w[1] == p.key.dst.w[1] &&
+		    cur->vip.w[2] == p.key.dst.w[2] && cur->vip.w[3] == p.key.dst.w[3] &&
+		    cur->client_port_be == p.key.sport_be && cur->vip_port_be == p.key.dport_be &&
+		    cur->svc_id == (uint16_t)svc->id && cur->backend_id == (uint16_t)bid) {
+			cur->last_seen_ns = now;
+		} else {
+			__builtin_memset(revp, 0, sizeof(*revp));
+			rev.client = p.key.src;
+			rev.vip = p.key.dst;
+			rev.client_port_be = p.key.sport_be;
+			rev.vip_port_be = p.key.dport_be;
+			rev.svc_id = (uint16_t)svc->id;
+			rev.backend_id = (uint16_t)bid;
+			rev.last_seen_ns = now;
+			bpf_map_update_elem(&sl_nat, &rk, &rev, BPF_ANY);
+		}
+nat_out:
+		flow_commit(hit, &p.key, &nf);
+		return out(ctx, ifindex, c, len);
 #undef rk
 #undef rev
 	}

@@ -65,6 +65,9 @@ struct xdp_engine {
 	uint32_t n_tbl_keys[SL_XDP_SLOTS];
 	uint32_t max_be[SL_XDP_SLOTS];
 	struct sl_xdp_globals g;  /* addresses found on the interfaces */
+	uint32_t epoch;           /* of the last apply (sl_xdp_flow) */
+	uint8_t ifmac[MAX_IFACES][6]; /* each interface's MAC ... */
+	int has_ifmac[MAX_IFACES];    /* ... when it has one */
 	int test_mode;            /* loaded, not attached (tests) */
 	/* ACL: what each slot's tries hold, and stable counter indexes */
 	struct sl_xdp_lpm6 *lpm_keys[SL_XDP_SLOTS][SL_ACL_TRIES];
@@ -168,16 +171,14 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 	 * the smallest MTU, which tunnelled frames must keep within */
 	x->g.mtu = 0;
 	for (i = 0; i < x->n_if; i++) {
-		struct sl_xdp_ifmac im = {0};
 		struct ifreq ifr;
 		int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		__u32 k = (__u32)x->ifindex[i];
 
 		memset(&ifr, 0, sizeof(ifr));
 		strcpy(ifr.ifr_name, x->ifname[i]);
 		if (s >= 0 && ioctl(s, SIOCGIFHWADDR, &ifr) == 0) {
-			memcpy(im.mac, ifr.ifr_hwaddr.sa_data, 6);
-			bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_ifmac), &k, &im, BPF_ANY);
+			memcpy(x->ifmac[i], ifr.ifr_hwaddr.sa_data, 6);
+			x->has_ifmac[i] = 1;
 		}
 		if (s >= 0 && ioctl(s, SIOCGIFMTU, &ifr) == 0 &&
 		    (!x->g.mtu || (uint32_t)ifr.ifr_mtu < x->g.mtu))
@@ -208,6 +209,26 @@ load_and_attach(struct xdp_engine *x, uint32_t flows_per_core, char *err, size_t
 		       x->attach_flags & XDP_FLAGS_DRV_MODE ? "native" : "generic");
 	}
 	return 0;
+}
+
+/* A backend's next hop as the program takes it when the control plane
+ * resolved one (a MAC and an interface of ours): with that interface's
+ * MAC as the source. Otherwise the program asks the kernel's FIB. */
+static void
+backend_hop(const struct xdp_engine *x, struct sl_xdp_backend *b)
+{
+	static const uint8_t none[6];
+	int i;
+
+	if (!b->be.ifindex || !memcmp(b->be.mac, none, 6))
+		return;
+	for (i = 0; i < x->n_if; i++) {
+		if ((uint32_t)x->ifindex[i] == b->be.ifindex && x->has_ifmac[i]) {
+			memcpy(b->src_mac, x->ifmac[i], 6);
+			b->hop_ok = 1;
+			return;
+		}
+	}
 }
 
 /* Wait until no program still runs with the slot it read before. */
@@ -358,7 +379,7 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	struct xdp_engine *x = e->priv;
 	struct sl_xdp_globals g;
 	uint32_t slot, i, idx, next;
-	int fd_svc, fd_be, fd_tbl, fd_g;
+	int fd_svc, fd_be, fd_tbl, fd_g, fd_ids;
 
 	if (!x->skel) {
 		if (load_and_attach(x, s->g.flows_per_core, err, errlen) < 0)
@@ -373,13 +394,18 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	fd_be = bpf_map__fd(x->skel->maps.sl_backends);
 	fd_tbl = bpf_map__fd(x->skel->maps.sl_sched);
 	fd_g = bpf_map__fd(x->skel->maps.sl_globals);
+	fd_ids = bpf_map__fd(x->skel->maps.sl_svc_ids);
 
 	/* 1. clear what the inactive slot held */
 	for (i = 0; i < x->n_svc_keys[slot]; i++)
 		bpf_map_delete_elem(fd_svc, &x->svc_keys[slot][i]);
 	x->n_svc_keys[slot] = 0;
-	for (i = 0; i < x->n_tbl_keys[slot]; i++)
+	for (i = 0; i < x->n_tbl_keys[slot]; i++) {
+		struct sl_xdp_svc none = {0};
+
 		bpf_map_delete_elem(fd_tbl, &x->tbl_keys[slot][i]);
+		bpf_map_update_elem(fd_ids, &x->tbl_keys[slot][i], &none, BPF_ANY);
+	}
 	x->n_tbl_keys[slot] = 0;
 
 	/* 2. write the snapshot into it */
@@ -389,6 +415,9 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	g.timeout_ns[SL_XDP_TO_UDP] = (uint64_t)s->g.udp_timeout_s * 1000000000ull;
 	g.timeout_ns[SL_XDP_TO_OTHER] = (uint64_t)s->g.other_timeout_s * 1000000000ull;
 	g.gen = s->gen;
+	if (++x->epoch == 0)
+		x->epoch = 1;
+	g.epoch = x->epoch;
 	g.acl_default = s->acl_default;
 	g.has_nat = 0;
 	for (i = 0; i < s->n_svc; i++)
@@ -411,12 +440,13 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	if (bpf_map_update_elem(fd_g, &slot, &g, BPF_ANY))
 		return sl_err(err, errlen, "xdp: cannot write globals: %s", strerror(errno));
 	for (i = 0; i < s->max_backend_id || i < x->max_be[slot]; i++) {
-		struct sl_backend b;
+		struct sl_xdp_backend b;
 
-		if (i < s->max_backend_id)
-			b = s->backends[i];
-		else
-			memset(&b, 0, sizeof(b));
+		memset(&b, 0, sizeof(b));
+		if (i < s->max_backend_id) {
+			b.be = s->backends[i];
+			backend_hop(x, &b);
+		}
 		idx = SL_XDP_BE_IDX(slot, i);
 		if (bpf_map_update_elem(fd_be, &idx, &b, BPF_ANY))
 			return sl_err(err, errlen, "xdp: cannot write backend %u: %s", i, strerror(errno));
@@ -441,6 +471,13 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 		}
 		free(full);
 		x->tbl_keys[slot][x->n_tbl_keys[slot]++] = tkey;
+		{
+			struct sl_xdp_svc byid = {.key = v->key, .live = 1, .svc = v->svc};
+
+			if (bpf_map_update_elem(fd_ids, &tkey, &byid, BPF_ANY))
+				return sl_err(err, errlen, "xdp: cannot write service '%s': %s", v->name,
+					       strerror(errno));
+		}
 		if (bpf_map_update_elem(fd_svc, &k, &v->svc, BPF_ANY))
 			return sl_err(err, errlen, "xdp: cannot write service '%s': %s", v->name,
 				       strerror(errno));
@@ -523,7 +560,7 @@ xdp_flows(struct sl_engine *e, int svc_id, struct sl_flow_info *out, size_t max)
 {
 	struct xdp_engine *x = e->priv;
 	struct sl_flow_key key, next;
-	struct sl_flow v;
+	struct sl_xdp_flow xv;
 	struct timespec ts;
 	uint64_t now;
 	size_t n = 0;
@@ -537,16 +574,16 @@ xdp_flows(struct sl_engine *e, int svc_id, struct sl_flow_info *out, size_t max)
 	while (n < max && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		first = 0;
 		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &v))
+		if (bpf_map_lookup_elem(fd, &key, &xv))
 			continue;
-		if (svc_id >= 0 && v.svc_id != svc_id)
+		if (svc_id >= 0 && xv.f.svc_id != svc_id)
 			continue;
 		out[n].key = key;
-		out[n].svc_id = v.svc_id;
-		out[n].backend_id = v.backend_id;
+		out[n].svc_id = xv.f.svc_id;
+		out[n].backend_id = xv.f.backend_id;
 		out[n].core = 0;
-		out[n].flags = v.flags;
-		out[n].idle_ms = now > v.last_seen_ns ? (uint32_t)((now - v.last_seen_ns) / 1000000) : 0;
+		out[n].flags = xv.f.flags;
+		out[n].idle_ms = now > xv.f.last_seen_ns ? (uint32_t)((now - xv.f.last_seen_ns) / 1000000) : 0;
 		n++;
 	}
 	return (int)n;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # perf/xdp_bench.sh - run xdp_bench in a namespace of its own: an interface
 # for the program's FIB lookups, and the two backends' neighbours.
-#   bash perf/xdp_bench.sh [REPEAT]      (default 1000000; build/ must be built)
+#   bash perf/xdp_bench.sh [REPEAT [-n RUNS] [-m MODE] [-a 0|1000]]   (REPEAT 1000000; build/ built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat=${1:-1000000}
@@ -17,4 +17,5 @@ ip netns exec $ns sysctl -qw net.ipv4.ip_forward=1
 for b in 11 12; do
 	ip -n $ns neigh add 10.220.0.$b lladdr 02:be:00:00:00:$b dev bench0 nud permanent
 done
-ip netns exec $ns build/perf/xdp_bench -i bench0 -r "$repeat"
+shift || true
+ip netns exec $ns build/perf/xdp_bench -i bench0 -r "$repeat" "$@"

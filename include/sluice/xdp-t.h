@@ -44,8 +44,10 @@ struct sl_xdp_globals {
 	uint32_t acl_sport_n;      /* port intervals in use */
 	uint32_t acl_dport_n;
 	uint32_t mtu;              /* the interfaces' (smallest) MTU: tunnels stay within */
+	uint32_t epoch;            /* one more at every apply, never 0: see sl_xdp_flow */
+	uint32_t pad2;
 };
-SL_STATIC_ASSERT(sizeof(struct sl_xdp_globals) == 120, "xdp globals layout");
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_globals) == 128, "xdp globals layout");
 
 /* ACL prefix tries: the slot is part of the key, ahead of the address, so
  * a prefix of length L is stored with prefixlen 32 + L. */
@@ -91,11 +93,54 @@ struct sl_xdp_nat {
 };
 SL_STATIC_ASSERT(sizeof(struct sl_xdp_nat) == 48, "xdp nat entry layout");
 
-/* sl_ifmac value: an interface's MAC. */
-struct sl_xdp_ifmac {
-	uint8_t mac[6];
-	uint16_t pad;
+/*
+ * sl_flows value: the shared flow state and what the XDP program keeps to
+ * skip work on the packets after a flow's first.
+ *   epoch, acl_ctr: the firewall let this flow's 5-tuple in under the
+ *     globals' epoch `epoch`, through the rule counted at acl_ctr. The
+ *     firewall is a function of the 5-tuple and the rules alone, and every
+ *     apply has a new epoch, so while the epoch holds the verdict and its
+ *     counter are known without matching again.
+ *   gue_sport_be: tunnel gue: the outer UDP source port (a hash of the
+ *     key), 0 until first needed.
+ *   nat_checked: nat: when the flow's reply entry was last looked at, in
+ *     units of 2^30 ns (about a second), modulo 2^16: a known flow checks
+ *     it (and puts it back if the LRU evicted it) once a unit, not once a
+ *     packet; the replies themselves keep it recently used.
+ * dataplane: rw (its own CPU's flows), control: ro.
+ */
+struct sl_xdp_flow {
+	struct sl_flow f;
+	uint32_t epoch;
+	uint16_t acl_ctr;
+	uint16_t gue_sport_be;
+	uint16_t nat_checked;
+	uint16_t pad[3];
 };
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_flow) == 32, "xdp flow value layout");
+#define SL_XDP_NAT_CHECK_SHIFT 30
+
+/* sl_svc_ids value: a slot's service by id, for the packets of known flows
+ * (whose key holds the VIP, port and protocol: `key` must equal them).
+ * control: rw (inactive slot), dataplane: ro. */
+struct sl_xdp_svc {
+	struct sl_svc_key key;
+	uint32_t live;             /* 0: no service has this id in this slot */
+	struct sl_svc svc;
+};
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_svc) == 56, "xdp service-by-id layout");
+
+/* sl_backends value: a backend and, when the control plane resolved its
+ * next hop on one of the engine's interfaces, that interface's MAC (the
+ * frame's source toward the backend). control: rw (inactive slot),
+ * dataplane: ro. */
+struct sl_xdp_backend {
+	struct sl_backend be;
+	uint8_t src_mac[6];
+	uint8_t hop_ok;            /* be.mac, be.ifindex and src_mac are the next hop */
+	uint8_t pad;
+};
+SL_STATIC_ASSERT(sizeof(struct sl_xdp_backend) == 40, "xdp backend layout");
 
 /* Index of a backend in sl_backends, and of a table in sl_sched. */
 #define SL_XDP_BE_IDX(slot, id)   ((slot) * SL_MAX_BACKENDS + (id))
