@@ -493,7 +493,7 @@ show_acl(struct sl_daemon *d, int json, struct sbuf *o)
 
 #define CORE_FIELDS(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(to_host_pkts) \
 	X(dropped_pkts) X(flow_hits) X(flow_misses) X(flow_new) X(flow_expired) X(flow_evicted) \
-	X(flow_rescheduled) X(flow_reset) X(flows_active)
+	X(flow_rescheduled) X(flow_reset) X(flows_active) X(handoff_pkts)
 
 static void
 show_stats(struct sl_daemon *d, int json, struct sbuf *o)
@@ -839,6 +839,8 @@ metrics(void *arg, struct sbuf *o)
 	CORE_METRIC(flow_rescheduled, "sluice_flows_rescheduled_total", "counter",
 		    "Flows moved off a backend that left.")
 	CORE_METRIC(flows_active, "sluice_flows_active", "gauge", "Flows in the table.")
+	CORE_METRIC(handoff_pkts, "sluice_handoff_packets_total", "counter",
+		    "NAT replies passed to the worker that owns their flow (DPDK).")
 #undef CORE_METRIC
 	M_HEAD(o, "sluice_drops_total", "counter", "Packets dropped, by reason.");
 	for (c = 0; c < d->stats->n_cores && c < SL_MAX_CORES; c++)
