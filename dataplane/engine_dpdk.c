@@ -277,7 +277,7 @@ dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t 
 	if (cap < SL_FLOWS_MIN || cap > SL_FLOWS_MAX)
 		return sl_err(err, errlen, "dpdk engine: flows-per-core %u is outside %u..%u", cap,
 			    SL_FLOWS_MIN, SL_FLOWS_MAX);
-	if (e->w[0]->ft && e->w[0]->ft->capacity != cap)
+	if (e->w[0]->ft && e->w[0]->ft->capacity != sl_ft_slots(cap))
 		return sl_err(err, errlen, "dpdk engine: flows-per-core cannot change while running "
 			    "(it is %u): restart sluiced to change it", e->w[0]->ft->capacity);
 	if (check_snapshot(e, s, err, errlen) < 0)
