@@ -91,13 +91,17 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 
 	*evicted = 0;
 	if (f1 | f2) {
-		/* the less loaded bucket; the first on a tie */
-		if (__builtin_popcount(f2) > __builtin_popcount(f1)) {
-			b = b2;
-			way = (uint32_t)__builtin_ctz(f2);
-		} else {
+		/* the first choice while it is not much fuller than the second
+		 * (a lookup that finds its key there reads one bucket), else the
+		 * less loaded */
+		int n1 = __builtin_popcount(f1), n2 = __builtin_popcount(f2);
+
+		if (n1 >= SL_FT_PREFER || n1 >= n2) {
 			b = b1;
 			way = (uint32_t)__builtin_ctz(f1);
+		} else {
+			b = b2;
+			way = (uint32_t)__builtin_ctz(f2);
 		}
 	} else {
 		uint32_t a1, a2, w1 = oldest_way(&t->bucket[b1], st, &a1),

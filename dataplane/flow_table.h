@@ -15,11 +15,13 @@
  *     a lookup compares keys only on a matching signature and an eviction
  *     reads no entry at all.
  *   - a key may live in two buckets (two choices, from its hash); insert
- *     takes the less loaded. With both full, the least recently seen of
+ *     takes the first while it has SL_FT_PREFER free ways or is no fuller
+ *     than the second (so that most lookups read one bucket), else the
+ *     second. With both full, the least recently seen of
  *     their 2 x SL_FT_WAYS entries is evicted: the table keeps its oldest
  *     flows out first, per pair of buckets, with no list to maintain, so
  *     that a hit writes only lines the lookup already read. Two choices
- *     keep a table free of evictions until it is 70% to 80% full (less
+ *     keep a table free of evictions until it is 70% to 75% full (less
  *     the larger it is); a table offered as many flows as it has slots
  *     keeps about 96% of them. Size it with that room.
  * There is no global order: expiry sweeps the slots in turn with a cursor
@@ -51,6 +53,7 @@
 #define SL_FT_NIL UINT32_MAX
 #define SL_FT_WAYS 8
 #define SL_FT_STAMP_SHIFT 20      /* bucket stamps count 2^20 ns (about 1 ms) */
+#define SL_FT_PREFER 5            /* free ways that keep an insert in the first bucket */
 
 /* One slot: one cache line. */
 struct sl_ft_entry {
@@ -153,16 +156,28 @@ sl_ft_key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
-/* Ahead of a lookup: the key's two bucket lines. */
+/* A prefetch the compiler keeps: GCC 12 deletes __builtin_prefetch() in
+ * code like sl_ft_prefetch_entry() as dead (its result is unused). */
 static inline void
-sl_ft_prefetch_buckets(const struct sl_ft *t, uint32_t hash)
+sl_ft_prefetch(const void *p)
 {
-	__builtin_prefetch(&t->bucket[sl_ft_b1(t, hash)], 0, 3);
-	__builtin_prefetch(&t->bucket[sl_ft_b2(t, hash)], 0, 3);
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 0, 3);
+#endif
 }
 
-/* Once the buckets are near: the entries whose signature matches (the
- * first choice's, else the second's). */
+/* Ahead of a lookup: the key's first bucket (where most keys live). */
+static inline void
+sl_ft_prefetch_bucket(const struct sl_ft *t, uint32_t hash)
+{
+	sl_ft_prefetch(&t->bucket[sl_ft_b1(t, hash)]);
+}
+
+/* Once the first bucket is near: the entry whose signature matches there,
+ * else the second bucket (the key lives there, or it is new: then also
+ * the entry an insert would write). */
 static inline void
 sl_ft_prefetch_entry(const struct sl_ft *t, uint32_t hash)
 {
@@ -170,12 +185,14 @@ sl_ft_prefetch_entry(const struct sl_ft *t, uint32_t hash)
 	uint32_t b = sl_ft_b1(t, hash);
 	unsigned int m = sl_ft_match(&t->bucket[b], sig);
 
-	if (!m) {
-		b = sl_ft_b2(t, hash);
-		m = sl_ft_match(&t->bucket[b], sig);
+	if (m) {
+		sl_ft_prefetch(&t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)]);
+	} else {
+		sl_ft_prefetch(&t->bucket[sl_ft_b2(t, hash)]);
+		m = sl_ft_match(&t->bucket[b], 0);
+		if (m)
+			sl_ft_prefetch(&t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)]);
 	}
-	if (m)
-		__builtin_prefetch(&t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)], 0, 3);
 }
 
 static inline struct sl_ft_entry *

@@ -451,7 +451,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 		hash[k] = 0;
 		if (s && !rc[k] && is_ip_for_us(&p[k])) {
 			hash[k] = sl_flow_hash(&p[k].key, SL_HASH_SEED_FLOW);
-			sl_ft_prefetch_buckets(w->ft, hash[k]);
+			sl_ft_prefetch_bucket(w->ft, hash[k]);
 		}
 	}
 	w->core.rx_pkts += n;

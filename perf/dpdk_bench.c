@@ -4,7 +4,10 @@
  * engine's worker, on one lcore, without a NIC. Not a test: it prints a
  * table.
  *
- *   build/perf/dpdk_bench [SECONDS_PER_CASE]     (root, hugepages)
+ *   build/perf/dpdk_bench [SECONDS_PER_CASE [MODE [ACL_RULES]]]   (root, hugepages)
+ *
+ * MODE (nat, dsr, tunnel) and ACL_RULES (0, 1000) run only those rows, and
+ * skip the monitoring rows at the end.
  *
  * One port made of two rings: the main lcore keeps the receive ring full
  * (recycling the mbufs the worker transmitted, each rewritten back to the
@@ -353,6 +356,9 @@ main(int argc, char **argv)
 		for (acl = 0; acl <= 1000; acl += 1000) {
 			uint32_t flows[] = {0, BIG_FLOWS, 1000};
 
+			if ((argc > 2 && strcmp(argv[2], modes[m])) || (argc > 3 && atoi(argv[3]) != acl))
+				continue;
+
 			max_pkts = 0;
 			apply(e, ids, &prev, modes[m], acl, gen++);
 			for (k = 0; k < 3; k++) {
@@ -412,7 +418,7 @@ main(int argc, char **argv)
 		}
 	}
 	/* the same case with the control plane busy with sinks */
-	{
+	if (argc <= 2) {
 		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
 		socklen_t sl = sizeof(sa);
 		int lfd = socket(AF_INET, SOCK_STREAM, 0);
