@@ -25,6 +25,14 @@
 
 #include "dp.h"
 
+/* sl_flow_hash(), the same value, cheaper for IPv4 keys (the parser and
+ * the NAT code leave their upper address words zero) */
+static inline uint32_t
+flow_hash(const struct sl_flow_key *k, uint32_t seed)
+{
+	return k->family == SL_AF_INET ? sl_flow_hash_v4(k, seed) : sl_flow_hash(k, seed);
+}
+
 static inline void
 drop(struct dp_worker *w, struct rte_mbuf *m, int reason)
 {
@@ -176,7 +184,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		en.gue_port_be = v->svc.gue_port_be;
 		/* the GUE source port: from the flow's key, computed once a flow */
 		if (!fe->tun_sport_be)
-			fe->tun_sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&p->key, 0) & 0x3fff)));
+			fe->tun_sport_be = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
 		en.sport_be = fe->tun_sport_be;
 		memcpy(en.dst_mac, dmac, 6);
 		memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
@@ -208,7 +216,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 
 		if (!fe->flow.nat_port_be) {
-			uint32_t h = sl_flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = (uint32_t)(fe - w->ft->e);
+			uint32_t h = flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = (uint32_t)(fe - w->ft->e);
 			struct sl_flow_key rk;
 			struct sl_ft_entry *re = NULL;
 			int i, ev = 0;
@@ -221,7 +229,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			rk.family = p->key.family;
 			for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
 				rk.dport_be = sl_nat_port_be(h, (uint32_t)i);
-				re = sl_ft_lookup(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW));
+				re = sl_ft_lookup(w->ft, &rk, flow_hash(&rk, SL_HASH_SEED_FLOW));
 				if (!re)
 					break;
 				if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
@@ -234,7 +242,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			}
 			fe->flow.nat_port_be = rk.dport_be;
 			if (!re) {
-				re = sl_ft_insert(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW), now, &ev);
+				re = sl_ft_insert(w->ft, &rk, flow_hash(&rk, SL_HASH_SEED_FLOW), now, &ev);
 				w->core.flow_evicted += (uint64_t)ev;
 				/* the insert may have evicted the forward entry itself */
 				if (!fe->used || memcmp(&fe->key, &p->key, sizeof(p->key))) {
@@ -285,6 +293,7 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
+	uint64_t def_pkts = 0, def_bytes = 0;
 
 	for (k = 0; k < n; k++) {
 		act[k] = -1;
@@ -314,10 +323,12 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 			d6[n6] = (const uint8_t *)x;
 			i6[n6++] = k;
 		} else {
-			w->acl[DP_ACL_CTR_DEFAULT].pkts++;
-			w->acl[DP_ACL_CTR_DEFAULT].bytes += m[k]->pkt_len;
+			def_pkts++;
+			def_bytes += m[k]->pkt_len;
 		}
 	}
+	w->acl[DP_ACL_CTR_DEFAULT].pkts += def_pkts;
+	w->acl[DP_ACL_CTR_DEFAULT].bytes += def_bytes;
 	if (n4)
 		rte_acl_classify(s->acl4, d4, r4, n4, 1);
 	if (n6)
@@ -375,12 +386,30 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 	return 1;
 }
 
+/* The last service a burst looked up: packets of a burst mostly go to one. */
+struct svc_memo {
+	struct sl_svc_key key;
+	const struct dp_svc *v;
+	int valid;
+};
+
+static inline const struct dp_svc *
+svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_svc_key *k)
+{
+	if (!mo->valid || memcmp(&mo->key, k, sizeof(*k))) {
+		mo->key = *k;
+		mo->v = dp_snap_lookup(s, k);
+		mo->valid = 1;
+	}
+	return mo->v;
+}
+
 /* One packet of the burst, parsed and past the firewall; `hash` is its
  * flow hash when it reaches the flow table. */
 static inline void
 handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
        struct rte_mbuf *m, struct sl_pkt *p, int rc, int act, uint32_t hash, uint16_t port_idx,
-       uint64_t now)
+       uint64_t now, struct svc_memo *mo)
 {
 	const struct dp_svc *v;
 	struct sl_ft_entry *fe;
@@ -412,7 +441,7 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	sk.port_be = p->key.dport_be;
 	sk.proto = p->key.proto;
 	sk.family = p->key.family;
-	v = dp_snap_lookup(s, &sk);
+	v = svc_lookup(s, mo, &sk);
 	if (!v) {
 		to_host(w, e, m);
 		return;
@@ -436,6 +465,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 	struct sl_pkt p[DP_BURST];
 	uint32_t hash[DP_BURST];
 	int rc[DP_BURST], act[DP_BURST];
+	struct svc_memo mo = {.valid = 0};
 	uint64_t bytes = 0;
 	uint16_t k;
 
@@ -450,7 +480,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 				 m[k]->pkt_len, &p[k]);
 		hash[k] = 0;
 		if (s && !rc[k] && is_ip_for_us(&p[k])) {
-			hash[k] = sl_flow_hash(&p[k].key, SL_HASH_SEED_FLOW);
+			hash[k] = flow_hash(&p[k].key, SL_HASH_SEED_FLOW);
 			sl_ft_prefetch_bucket(w->ft, hash[k]);
 		}
 	}
@@ -466,7 +496,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 			act[k] = -1;
 	}
 	for (k = 0; k < n; k++)
-		handle(w, e, s, m[k], &p[k], rc[k], act[k], hash[k], port_idx, now);
+		handle(w, e, s, m[k], &p[k], rc[k], act[k], hash[k], port_idx, now, &mo);
 }
 
 int
