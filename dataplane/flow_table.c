@@ -134,8 +134,8 @@ uint32_t
 sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now, uint32_t max_scan)
 {
 	uint32_t i = t->sweep, n, removed = 0, st = sl_ft_stamp(now);
-	/* stamps are whole units: a slot is read only if it may be older
-	 * than the shortest timeout (one unit of slack) */
+	/* a slot's entry is read only if it is idle for longer than the
+	 * shortest timeout */
 	uint32_t young = (uint32_t)(to->min >> SL_FT_STAMP_SHIFT);
 
 	if (max_scan > t->capacity)
@@ -144,10 +144,10 @@ sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now, uin
 		const struct sl_ft_bucket *b = &t->bucket[i / SL_FT_WAYS];
 		struct sl_ft_entry *x;
 
-		if (!b->sig[i % SL_FT_WAYS] || st - b->stamp[i % SL_FT_WAYS] < young)
+		if (!b->sig[i % SL_FT_WAYS] || st - b->stamp[i % SL_FT_WAYS] <= young)
 			continue;
 		x = &t->e[i];
-		if (x->used && sl_ft_expired(to, x, now)) {
+		if (x->used && sl_ft_expired(t, to, x, now)) {
 			sl_ft_remove(t, x);
 			removed++;
 		}

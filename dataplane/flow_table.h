@@ -222,20 +222,38 @@ sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
 }
 
 /* Insert key (not already present): a fresh entry with a zeroed flow and
- * last_seen_ns = now. When both its buckets are full, the least recently
+ * last_seen_ns = now, seen now. When both its buckets are full, the least recently
  * seen entry of the two is removed first (ties: the first found) and
  * *evicted set to 1. Never fails. */
 struct sl_ft_entry *sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash,
 				 uint64_t now, int *evicted);
 
-/* Mark an entry seen at `now`: its entry and its bucket stamp. */
+/* Mark an entry seen at `now`: its bucket stamp, which the lookup has just
+ * read (the entry's line stays clean: flow.last_seen_ns is the time of
+ * insertion in this table; the stamp is when the flow was last seen). */
 static inline void
 sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
 {
 	uint32_t i = (uint32_t)(x - t->e);
 
-	x->flow.last_seen_ns = now;
 	t->bucket[i / SL_FT_WAYS].stamp[i % SL_FT_WAYS] = sl_ft_stamp(now);
+}
+
+/* How long an entry has been idle at `now`, in ns, to a stamp unit
+ * (2^SL_FT_STAMP_SHIFT ns): from the stamps, so either way by less than
+ * one unit. */
+static inline uint64_t
+sl_ft_idle_of_stamp(uint32_t stamp, uint64_t now)
+{
+	return (uint64_t)(uint32_t)(sl_ft_stamp(now) - stamp) << SL_FT_STAMP_SHIFT;
+}
+
+static inline uint64_t
+sl_ft_idle(const struct sl_ft *t, const struct sl_ft_entry *x, uint64_t now)
+{
+	uint32_t i = (uint32_t)(x - t->e);
+
+	return sl_ft_idle_of_stamp(t->bucket[i / SL_FT_WAYS].stamp[i % SL_FT_WAYS], now);
 }
 
 void sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x);
@@ -252,10 +270,12 @@ sl_ft_timeout_of(const struct sl_ft_timeouts *to, const struct sl_ft_entry *x)
 	return to->other;
 }
 
+/* Idle for longer than its timeout (to a stamp unit). */
 static inline int
-sl_ft_expired(const struct sl_ft_timeouts *to, const struct sl_ft_entry *x, uint64_t now)
+sl_ft_expired(const struct sl_ft *t, const struct sl_ft_timeouts *to, const struct sl_ft_entry *x,
+	      uint64_t now)
 {
-	return now - x->flow.last_seen_ns > sl_ft_timeout_of(to, x);
+	return sl_ft_idle(t, x, now) > sl_ft_timeout_of(to, x);
 }
 
 /* Remove expired entries among the next `max_scan` slots after the

@@ -109,7 +109,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	const uint8_t *dmac;
 
 	if (fe) {
-		if (sl_ft_expired(&s->to, fe, now)) {
+		if (sl_ft_expired(w->ft, &s->to, fe, now)) {
 			w->core.flow_expired++;
 			sl_ft_remove(w->ft, fe);
 			fe = NULL;

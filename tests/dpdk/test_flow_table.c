@@ -193,12 +193,15 @@ test_expiry(void **state)
 	/* a touched TCP flow lives on */
 	x = sl_ft_lookup(t, &tcp, h(&tcp));
 	sl_ft_touch(t, x, 200 * SEC);
-	assert_int_equal(x->flow.last_seen_ns, 200 * SEC);
+	/* idle times from the stamps: to about a millisecond */
+	assert_true(sl_ft_idle(t, x, 250 * SEC) > 50 * SEC - 2 * MS);
+	assert_true(sl_ft_idle(t, x, 250 * SEC) < 50 * SEC + 2 * MS);
+	assert_int_equal(x->flow.last_seen_ns, 0); /* inserted at 0 */
 	assert_int_equal(sl_ft_expire(t, &to, 301 * SEC, 100), 0);
-	assert_false(sl_ft_expired(&to, x, 500 * SEC));
-	assert_true(sl_ft_expired(&to, x, 501 * SEC));
-	assert_int_equal(sl_ft_expire(t, &to, 500 * SEC, 100), 0);
-	assert_int_equal(sl_ft_expire(t, &to, 501 * SEC, 100), 1);
+	assert_false(sl_ft_expired(t, &to, x, 500 * SEC - 2 * MS));
+	assert_true(sl_ft_expired(t, &to, x, 500 * SEC + 2 * MS));
+	assert_int_equal(sl_ft_expire(t, &to, 500 * SEC - 2 * MS, 100), 0);
+	assert_int_equal(sl_ft_expire(t, &to, 500 * SEC + 2 * MS, 100), 1);
 	assert_int_equal(t->count, 0);
 	free(t);
 }
