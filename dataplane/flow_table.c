@@ -51,6 +51,16 @@ free_ways(const struct sl_ft_bucket *b)
 	return sl_ft_match(b, 0);
 }
 
+/* Bits set in a way mask (no popcnt instruction in this library's build:
+ * __builtin_popcount would be a libgcc call). */
+static inline int
+ways(unsigned int m)
+{
+	m = m - ((m >> 1) & 0x55);
+	m = (m & 0x33) + ((m >> 2) & 0x33);
+	return (int)((m + (m >> 4)) & 0x0f);
+}
+
 void
 sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x)
 {
@@ -94,7 +104,7 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 		/* the first choice while it is not much fuller than the second
 		 * (a lookup that finds its key there reads one bucket), else the
 		 * less loaded */
-		int n1 = __builtin_popcount(f1), n2 = __builtin_popcount(f2);
+		int n1 = ways(f1), n2 = ways(f2);
 
 		if (n1 >= SL_FT_PREFER || n1 >= n2) {
 			b = b1;

@@ -212,7 +212,7 @@ sl_ft_lookup_bucket(struct sl_ft *t, uint32_t b, uint16_t sig, const struct sl_f
 }
 
 /* The entry for key, or NULL. Does not touch it. */
-static inline struct sl_ft_entry *
+static inline __attribute__((always_inline)) struct sl_ft_entry *
 sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
 {
 	uint16_t sig = sl_ft_sig(hash);

@@ -27,7 +27,7 @@
 
 /* sl_flow_hash(), the same value, cheaper for IPv4 keys (the parser and
  * the NAT code leave their upper address words zero) */
-static inline uint32_t
+static inline __rte_always_inline uint32_t
 flow_hash(const struct sl_flow_key *k, uint32_t seed)
 {
 	return k->family == SL_AF_INET ? sl_flow_hash_v4(k, seed) : sl_flow_hash(k, seed);
