@@ -475,7 +475,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 		rte_prefetch0(rte_pktmbuf_mtod(m[k], void *));
 	for (k = 0; k < n; k++) {
 		bytes += m[k]->pkt_len;
-		rc[k] = sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
+		rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
 				 rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
 				 m[k]->pkt_len, &p[k]);
 		hash[k] = 0;
