@@ -433,10 +433,12 @@ sl_parse_fast(const void *data, const void *data_end, uint32_t wire_len, struct 
 		return sl_parse(data, data_end, wire_len, p);
 	if (ip->proto == SL_IPPROTO_TCP) {
 		const struct sl_tcphdr *th = (const struct sl_tcphdr *)l4;
-		uint32_t doff = (uint32_t)(th->doff_res >> 4) << 2;
+		uint32_t doff;
 
-		if (rem < sizeof(*th) || (const uint8_t *)(th + 1) > end || doff < sizeof(*th) ||
-		    l4 + doff > end || rem < doff)
+		if (rem < sizeof(*th) || (const uint8_t *)(th + 1) > end)
+			return sl_parse(data, data_end, wire_len, p);
+		doff = (uint32_t)(th->doff_res >> 4) << 2;
+		if (doff < sizeof(*th) || l4 + doff > end || rem < doff)
 			return sl_parse(data, data_end, wire_len, p);
 		__builtin_memset(p, 0, sizeof(*p));
 		p->key.sport_be = th->sport_be;
