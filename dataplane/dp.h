@@ -31,7 +31,7 @@
 #define DP_MAX_PORTS  16
 #define DP_RX_DESC    1024
 #define DP_TX_DESC    1024
-#define DP_EXPIRE_SCAN 32     /* flow entries an expiry sweep looks at per loop */
+#define DP_EXPIRE_SCAN 64     /* flow-table slots an expiry sweep looks at a time */
 
 /* One service in the engine's view. */
 struct dp_svc {
@@ -126,6 +126,7 @@ struct dp_worker {
 	struct sl_acl_counters acl[SL_MAX_ACL_RULES + 1]; /* by counter index */
 	/* worker only */
 	uint32_t cursor[SL_MAX_SERVICES];
+	uint64_t next_sweep_ns;       /* when the flow table's next expiry sweep is due */
 	uint16_t ntx[DP_MAX_PORTS];
 	struct rte_mbuf *tx[DP_MAX_PORTS][2 * DP_BURST];
 } __rte_cache_aligned;

@@ -285,7 +285,7 @@ dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t 
 	if (cap < SL_FLOWS_MIN || cap > SL_FLOWS_MAX)
 		return sl_err(err, errlen, "dpdk engine: flows-per-core %u is outside %u..%u", cap,
 			    SL_FLOWS_MIN, SL_FLOWS_MAX);
-	if (e->w[0]->ft && e->w[0]->ft->capacity != cap)
+	if (e->w[0]->ft && e->w[0]->ft->capacity != sl_ft_slots(cap))
 		return sl_err(err, errlen, "dpdk engine: flows-per-core cannot change while running "
 			    "(it is %u): restart sluiced to change it", e->w[0]->ft->capacity);
 	if (check_snapshot(e, s, err, errlen) < 0)
@@ -369,6 +369,7 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 {
 	struct dp_engine *e = eng(se);
 	struct sl_ft_entry *buf = malloc(FLOWS_CHUNK * sizeof(*buf));
+	struct sl_ft_bucket bk[FLOWS_CHUNK / SL_FT_WAYS];
 	uint64_t now = dp_now_ns(e);
 	size_t n = 0;
 	uint16_t i;
@@ -394,6 +395,10 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				uint32_t s0 = __atomic_load_n(&ft->seq, __ATOMIC_ACQUIRE), s1;
 
 				memcpy(buf, &ft->e[base], cnt * sizeof(*buf));
+				/* the chunk's buckets: its entries' stamps (base and cnt
+				 * are multiples of SL_FT_WAYS) */
+				memcpy(bk, &ft->bucket[base / SL_FT_WAYS],
+				       cnt / SL_FT_WAYS * sizeof(bk[0]));
 				__atomic_thread_fence(__ATOMIC_ACQUIRE);
 				s1 = __atomic_load_n(&ft->seq, __ATOMIC_RELAXED);
 				if (s0 == s1 && !(s0 & 1))
@@ -417,10 +422,10 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				f->backend_id = x->flow.backend_id;
 				f->core = i;
 				f->flags = x->flow.flags;
-				f->idle_ms = now > x->flow.last_seen_ns
-					? (uint32_t)RTE_MIN((now - x->flow.last_seen_ns) / 1000000u,
-							    (uint64_t)UINT32_MAX)
-					: 0;
+				f->idle_ms = (uint32_t)RTE_MIN(
+					sl_ft_idle_of_stamp(bk[k / SL_FT_WAYS].stamp[k % SL_FT_WAYS], now) /
+						1000000u,
+					(uint64_t)UINT32_MAX);
 			}
 		}
 	}

@@ -6,184 +6,162 @@
 
 #include "flow_table.h"
 
-static uint32_t
-buckets_for(uint32_t capacity)
+SL_STATIC_ASSERT(sizeof(struct sl_ft_entry) == 64, "a flow entry is one cache line");
+SL_STATIC_ASSERT(sizeof(struct sl_ft_bucket) == 64, "a bucket is one cache line");
+
+uint32_t
+sl_ft_slots(uint32_t capacity)
 {
-	uint32_t n = 1;
+	uint32_t n = SL_FT_WAYS;
 
 	while (n < capacity && n < (1u << 31))
 		n <<= 1;
 	return n;
 }
 
-static size_t
-align64(size_t n)
-{
-	return (n + 63) & ~(size_t)63;
-}
-
 size_t
 sl_ft_mem_size(uint32_t capacity)
 {
-	if (capacity == 0)
-		capacity = 1;
-	return align64(sizeof(struct sl_ft)) + align64((size_t)buckets_for(capacity) * sizeof(uint32_t)) +
-	       (size_t)capacity * sizeof(struct sl_ft_entry);
+	size_t n = sl_ft_slots(capacity);
+
+	return 64 /* struct sl_ft, padded */ + n / SL_FT_WAYS * sizeof(struct sl_ft_bucket) +
+	       n * sizeof(struct sl_ft_entry);
 }
 
 struct sl_ft *
 sl_ft_init(void *mem, uint32_t capacity)
 {
 	struct sl_ft *t = mem;
-	uint32_t i, nb;
+	uint32_t n = sl_ft_slots(capacity);
 
-	if (capacity == 0)
-		capacity = 1;
-	nb = buckets_for(capacity);
+	SL_STATIC_ASSERT(sizeof(struct sl_ft) <= 64, "the table header fits its line");
 	memset(t, 0, sizeof(*t));
-	t->capacity = capacity;
-	t->mask = nb - 1;
-	t->bucket = (uint32_t *)((uint8_t *)mem + align64(sizeof(*t)));
-	t->e = (struct sl_ft_entry *)((uint8_t *)t->bucket + align64((size_t)nb * sizeof(uint32_t)));
-	for (i = 0; i < nb; i++)
-		t->bucket[i] = SL_FT_NIL;
-	for (i = 0; i < capacity; i++) {
-		memset(&t->e[i], 0, sizeof(t->e[i]));
-		t->e[i].next = i + 1 < capacity ? i + 1 : SL_FT_NIL;
-		t->e[i].prev = SL_FT_NIL;
-		t->e[i].hnext = SL_FT_NIL;
-	}
-	t->free_head = 0;
-	t->lru_head = t->lru_tail = SL_FT_NIL;
+	t->capacity = n;
+	t->mask = n / SL_FT_WAYS - 1;
+	t->bucket = (struct sl_ft_bucket *)((uint8_t *)mem + 64);
+	t->e = (struct sl_ft_entry *)(t->bucket + n / SL_FT_WAYS);
+	memset(t->bucket, 0, (size_t)(n / SL_FT_WAYS) * sizeof(*t->bucket));
+	memset(t->e, 0, (size_t)n * sizeof(*t->e));
 	return t;
 }
 
+static inline unsigned int
+free_ways(const struct sl_ft_bucket *b)
+{
+	return sl_ft_match(b, 0);
+}
+
+/* Bits set in a way mask (no popcnt instruction in this library's build:
+ * __builtin_popcount would be a libgcc call). */
 static inline int
-key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
+ways(unsigned int m)
 {
-	return !memcmp(a, b, sizeof(*a));
-}
-
-struct sl_ft_entry *
-sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
-{
-	uint32_t i = t->bucket[hash & t->mask];
-
-	while (i != SL_FT_NIL) {
-		struct sl_ft_entry *x = &t->e[i];
-
-		if (x->hash == hash && key_eq(&x->key, k))
-			return x;
-		i = x->hnext;
-	}
-	return NULL;
-}
-
-static void
-lru_unlink(struct sl_ft *t, struct sl_ft_entry *x)
-{
-	uint32_t idx = (uint32_t)(x - t->e);
-
-	if (x->prev != SL_FT_NIL)
-		t->e[x->prev].next = x->next;
-	else if (t->lru_head == idx)
-		t->lru_head = x->next;
-	if (x->next != SL_FT_NIL)
-		t->e[x->next].prev = x->prev;
-	else if (t->lru_tail == idx)
-		t->lru_tail = x->prev;
-	x->prev = x->next = SL_FT_NIL;
-}
-
-static void
-lru_append(struct sl_ft *t, struct sl_ft_entry *x)
-{
-	uint32_t idx = (uint32_t)(x - t->e);
-
-	x->next = SL_FT_NIL;
-	x->prev = t->lru_tail;
-	if (t->lru_tail != SL_FT_NIL)
-		t->e[t->lru_tail].next = idx;
-	else
-		t->lru_head = idx;
-	t->lru_tail = idx;
+	m = m - ((m >> 1) & 0x55);
+	m = (m & 0x33) + ((m >> 2) & 0x33);
+	return (int)((m + (m >> 4)) & 0x0f);
 }
 
 void
 sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x)
 {
-	uint32_t idx = (uint32_t)(x - t->e);
-	uint32_t *pp = &t->bucket[x->hash & t->mask];
+	uint32_t i = (uint32_t)(x - t->e);
 
-	while (*pp != SL_FT_NIL && *pp != idx)
-		pp = &t->e[*pp].hnext;
-	if (*pp == idx)
-		*pp = x->hnext;
-	lru_unlink(t, x);
+	if (!x->used)
+		return;
+	t->bucket[i / SL_FT_WAYS].sig[i % SL_FT_WAYS] = 0;
 	x->used = 0;
-	x->hnext = SL_FT_NIL;
-	x->next = t->free_head;
-	t->free_head = idx;
 	t->count--;
+}
+
+/* The least recently seen way of bucket b, and its age in stamps. */
+static uint32_t
+oldest_way(const struct sl_ft_bucket *b, uint32_t now, uint32_t *age)
+{
+	uint32_t i, best = 0, a = 0;
+
+	for (i = 0; i < SL_FT_WAYS; i++) {
+		uint32_t x = now - b->stamp[i];
+
+		if (i == 0 || x > a) {
+			a = x;
+			best = i;
+		}
+	}
+	*age = a;
+	return best;
 }
 
 struct sl_ft_entry *
 sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64_t now,
 	     int *evicted)
 {
+	uint32_t b1 = sl_ft_b1(t, hash), b2 = sl_ft_b2(t, hash), b, way, st = sl_ft_stamp(now);
+	unsigned int f1 = free_ways(&t->bucket[b1]), f2 = b2 != b1 ? free_ways(&t->bucket[b2]) : 0;
 	struct sl_ft_entry *x;
-	uint32_t idx, b;
 
 	*evicted = 0;
-	if (t->free_head == SL_FT_NIL) {
-		sl_ft_remove(t, &t->e[t->lru_head]);
+	if (f1 | f2) {
+		/* the first choice while it is not much fuller than the second
+		 * (a lookup that finds its key there reads one bucket), else the
+		 * less loaded */
+		int n1 = ways(f1), n2 = ways(f2);
+
+		if (n1 >= SL_FT_PREFER || n1 >= n2) {
+			b = b1;
+			way = (uint32_t)__builtin_ctz(f1);
+		} else {
+			b = b2;
+			way = (uint32_t)__builtin_ctz(f2);
+		}
+	} else {
+		uint32_t a1, a2, w1 = oldest_way(&t->bucket[b1], st, &a1),
+				 w2 = oldest_way(&t->bucket[b2], st, &a2);
+
+		if (b2 != b1 && a2 > a1) {
+			b = b2;
+			way = w2;
+		} else {
+			b = b1;
+			way = w1;
+		}
+		sl_ft_remove(t, &t->e[b * SL_FT_WAYS + way]);
 		*evicted = 1;
 	}
-	idx = t->free_head;
-	x = &t->e[idx];
-	t->free_head = x->next;
+	x = &t->e[b * SL_FT_WAYS + way];
 	x->key = *k;
 	memset(&x->flow, 0, sizeof(x->flow));
 	x->flow.last_seen_ns = now;
 	x->hash = hash;
-	b = hash & t->mask;
-	x->hnext = t->bucket[b];
-	t->bucket[b] = idx;
 	x->used = 1;
-	lru_append(t, x);
+	x->tun_sport_be = 0;
+	t->bucket[b].sig[way] = sl_ft_sig(hash);
+	t->bucket[b].stamp[way] = st;
 	t->count++;
 	return x;
-}
-
-void
-sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
-{
-	x->flow.last_seen_ns = now;
-	if (t->lru_tail != (uint32_t)(x - t->e)) {
-		lru_unlink(t, x);
-		lru_append(t, x);
-	}
 }
 
 uint32_t
 sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now, uint32_t max_scan)
 {
-	uint32_t i = t->lru_head, n = 0, removed = 0;
+	uint32_t i = t->sweep, n, removed = 0, st = sl_ft_stamp(now);
+	/* a slot's entry is read only if it is idle for longer than the
+	 * shortest timeout */
+	uint32_t young = (uint32_t)(to->min >> SL_FT_STAMP_SHIFT);
 
-	/* Entries are ordered by last use: once one is younger than the
-	 * shortest timeout, so is every entry after it. */
-	while (i != SL_FT_NIL && n < max_scan) {
-		struct sl_ft_entry *x = &t->e[i];
-		uint32_t next = x->next;
+	if (max_scan > t->capacity)
+		max_scan = t->capacity;
+	for (n = 0; n < max_scan; n++, i = (i + 1) & (t->capacity - 1)) {
+		const struct sl_ft_bucket *b = &t->bucket[i / SL_FT_WAYS];
+		struct sl_ft_entry *x;
 
-		if (now - x->flow.last_seen_ns <= to->min)
-			break;
-		if (sl_ft_expired(to, x, now)) {
+		if (!b->sig[i % SL_FT_WAYS] || st - b->stamp[i % SL_FT_WAYS] <= young)
+			continue;
+		x = &t->e[i];
+		if (x->used && sl_ft_expired(t, to, x, now)) {
 			sl_ft_remove(t, x);
 			removed++;
 		}
-		i = next;
-		n++;
 	}
+	t->sweep = i;
 	return removed;
 }

@@ -1,44 +1,75 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * flow_table.h - one worker's flow table: struct sl_flow_key -> struct
- * sl_flow, with a fixed capacity, idle expiry and eviction of the least
- * recently seen flow when full.
+ * sl_flow, with a fixed number of slots, idle expiry and, when a new flow
+ * finds no free slot, eviction of the least recently seen candidate.
  *
- * Layout: a pool of `capacity` entries, a power-of-two array of bucket
- * heads chaining entries by index, and one doubly linked list of the
- * entries in use ordered by last use (head: least recently seen). Every
- * hit moves its entry to the tail, so the head is always the oldest: that
- * is the one evicted when the pool is empty, and an expiry sweep from the
- * head can stop at the first entry younger than the shortest timeout.
+ * Layout, built for the cache (a lookup touches two bucket lines, which the
+ * worker prefetches a burst ahead, and one entry line):
+ *   - `capacity` slots (a power of two, >= SL_FT_WAYS), as buckets of
+ *     SL_FT_WAYS slots. Slot i is entry e[i], one 64-byte line, and way
+ *     i % SL_FT_WAYS of bucket i / SL_FT_WAYS.
+ *   - a bucket is one 64-byte line: per way a 16-bit signature of the
+ *     entry's hash (0: the way is free) and a 32-bit stamp of when the
+ *     entry was last seen (SL_FT_STAMP_SHIFT units of the clock), so that
+ *     a lookup compares keys only on a matching signature and an eviction
+ *     reads no entry at all.
+ *   - a key may live in two buckets (two choices, from its hash); insert
+ *     takes the first while it has SL_FT_PREFER free ways or is no fuller
+ *     than the second (so that most lookups read one bucket), else the
+ *     second. With both full, the least recently seen of
+ *     their 2 x SL_FT_WAYS entries is evicted: the table keeps its oldest
+ *     flows out first, per pair of buckets, with no list to maintain, so
+ *     that a hit writes only lines the lookup already read. Two choices
+ *     keep a table free of evictions until it is 70% to 75% full (less
+ *     the larger it is); a table offered as many flows as it has slots
+ *     keeps about 96% of them. Size it with that room.
+ * There is no global order: expiry sweeps the slots in turn with a cursor
+ * (sl_ft_expire), reading only bucket stamps for slots that are young.
  *
  * Memory: the caller gives it (sl_ft_mem_size bytes, zeroed or not), so
  * that the DPDK engine puts it in hugepages on the worker's socket and the
  * unit test in ordinary memory. No function allocates, locks or logs.
  *
  * Thread safety: one writer (the owning worker). Readers on other threads
- * (`show flows`) may walk the entry pool, whose size never changes, with
- * sl_ft_seq() telling them whether the writer was active meanwhile.
+ * (`show flows`) may walk the entries, whose number and place never
+ * change, with sl_ft_seq() telling them whether the writer was active
+ * meanwhile.
  */
 #ifndef SLUICE_DP_FLOW_TABLE_H
 #define SLUICE_DP_FLOW_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <sluice/flow-t.h>
 #include <sluice/maps-t.h>
 
 #define SL_FT_NIL UINT32_MAX
+#define SL_FT_WAYS 8
+#define SL_FT_STAMP_SHIFT 20      /* bucket stamps count 2^20 ns (about 1 ms) */
+#define SL_FT_PREFER 5            /* free ways that keep an insert in the first bucket */
 
+/* One slot: one cache line. */
 struct sl_ft_entry {
 	struct sl_flow_key key;   /* 40 bytes */
 	struct sl_flow flow;      /* 16 bytes */
 	uint32_t hash;            /* sl_flow_hash(key, SL_HASH_SEED_FLOW) */
-	uint32_t hnext;           /* next in bucket chain */
-	uint32_t prev, next;      /* LRU list when used; free list (next) when not */
-	uint32_t used;            /* 1 while in the table */
-	uint32_t pad;
-};
+	uint16_t used;            /* 1 while in the table */
+	uint16_t tun_sport_be;    /* tunnel: the GUE source port, 0 until computed */
+} __attribute__((aligned(64)));
+
+/* Eight slots' signatures and stamps: one cache line. */
+struct sl_ft_bucket {
+	uint16_t sig[SL_FT_WAYS];   /* 0: free */
+	uint32_t stamp[SL_FT_WAYS]; /* last seen, in 2^SL_FT_STAMP_SHIFT ns, wrapping */
+	uint8_t pad[16];
+} __attribute__((aligned(64)));
 
 /* Idle timeouts, in the unit of the clock the caller passes (ns). */
 struct sl_ft_timeouts {
@@ -47,33 +78,183 @@ struct sl_ft_timeouts {
 };
 
 struct sl_ft {
-	uint32_t capacity;
-	uint32_t mask;            /* n_buckets - 1 */
-	uint32_t count;
-	uint32_t free_head;
-	uint32_t lru_head, lru_tail;
+	uint32_t capacity;        /* slots: a power of two */
+	uint32_t mask;            /* buckets - 1 */
+	uint32_t count;           /* slots in use */
+	uint32_t sweep;           /* the next slot an expiry sweep looks at */
 	volatile uint32_t seq;    /* odd while the owner writes; dataplane: rw, readers: ro */
 	uint32_t pad;
-	uint32_t *bucket;         /* n_buckets heads */
-	struct sl_ft_entry *e;    /* capacity entries */
+	struct sl_ft_bucket *bucket; /* capacity / SL_FT_WAYS */
+	struct sl_ft_entry *e;       /* capacity entries */
 };
 
-/* Bytes of memory a table of `capacity` entries needs (capacity >= 1). */
+/* The slots a table asked for `capacity` flows has: capacity rounded up to
+ * a power of two, at least SL_FT_WAYS. */
+uint32_t sl_ft_slots(uint32_t capacity);
+/* Bytes of memory such a table needs. */
 size_t sl_ft_mem_size(uint32_t capacity);
 /* Lay a table out in `mem` (sl_ft_mem_size bytes, 64-byte aligned). */
 struct sl_ft *sl_ft_init(void *mem, uint32_t capacity);
 
+/* ---- hashing into buckets (inline: the worker's per-packet part) ---- */
+
+static inline uint16_t
+sl_ft_sig(uint32_t hash)
+{
+	uint16_t s = (uint16_t)(hash >> 16);
+
+	return s ? s : 1;
+}
+
+static inline uint32_t
+sl_ft_b1(const struct sl_ft *t, uint32_t hash)
+{
+	return hash & t->mask;
+}
+
+/* The second choice: from the signature (hash bits the first does not
+ * use for tables of up to 2^16 buckets), never the first bucket itself. */
+static inline uint32_t
+sl_ft_b2(const struct sl_ft *t, uint32_t hash)
+{
+	uint32_t x = (uint32_t)sl_ft_sig(hash) * 0x9e3779b1u;
+
+	return (hash ^ ((x >> 7) | 1u)) & t->mask;
+}
+
+static inline uint32_t
+sl_ft_stamp(uint64_t now)
+{
+	return (uint32_t)(now >> SL_FT_STAMP_SHIFT);
+}
+
+/* Ways of a bucket whose signature is `sig`, as bits. */
+static inline unsigned int
+sl_ft_match(const struct sl_ft_bucket *b, uint16_t sig)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_load_si128((const __m128i *)b->sig);
+	__m128i c = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+
+	return (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(c, _mm_setzero_si128()));
+#else
+	unsigned int m = 0, i;
+
+	for (i = 0; i < SL_FT_WAYS; i++)
+		m |= (unsigned int)(b->sig[i] == sig) << i;
+	return m;
+#endif
+}
+
+static inline int
+sl_ft_key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/* A prefetch the compiler keeps: GCC 12 deletes __builtin_prefetch() in
+ * code like sl_ft_prefetch_entry() as dead (its result is unused). */
+static inline void
+sl_ft_prefetch(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 0, 3);
+#endif
+}
+
+/* Ahead of a lookup: the key's first bucket (where most keys live). */
+static inline void
+sl_ft_prefetch_bucket(const struct sl_ft *t, uint32_t hash)
+{
+	sl_ft_prefetch(&t->bucket[sl_ft_b1(t, hash)]);
+}
+
+/* Once the first bucket is near: the entry whose signature matches there,
+ * else the second bucket (the key lives there, or it is new: then also
+ * the entry an insert would write). */
+static inline void
+sl_ft_prefetch_entry(const struct sl_ft *t, uint32_t hash)
+{
+	uint16_t sig = sl_ft_sig(hash);
+	uint32_t b = sl_ft_b1(t, hash);
+	unsigned int m = sl_ft_match(&t->bucket[b], sig);
+
+	if (m) {
+		sl_ft_prefetch(&t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)]);
+	} else {
+		sl_ft_prefetch(&t->bucket[sl_ft_b2(t, hash)]);
+		m = sl_ft_match(&t->bucket[b], 0);
+		if (m)
+			sl_ft_prefetch(&t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)]);
+	}
+}
+
+static inline struct sl_ft_entry *
+sl_ft_lookup_bucket(struct sl_ft *t, uint32_t b, uint16_t sig, const struct sl_flow_key *k,
+		    uint32_t hash)
+{
+	unsigned int m = sl_ft_match(&t->bucket[b], sig);
+
+	while (m) {
+		struct sl_ft_entry *x = &t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)];
+
+		if (x->hash == hash && sl_ft_key_eq(&x->key, k))
+			return x;
+		m &= m - 1;
+	}
+	return NULL;
+}
+
 /* The entry for key, or NULL. Does not touch it. */
-struct sl_ft_entry *sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash);
+static inline __attribute__((always_inline)) struct sl_ft_entry *
+sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
+{
+	uint16_t sig = sl_ft_sig(hash);
+	struct sl_ft_entry *x = sl_ft_lookup_bucket(t, sl_ft_b1(t, hash), sig, k, hash);
+
+	return x ? x : sl_ft_lookup_bucket(t, sl_ft_b2(t, hash), sig, k, hash);
+}
 
 /* Insert key (not already present): a fresh entry with a zeroed flow and
- * last_seen_ns = now, at the LRU tail. When full, the least recently seen
- * entry is removed first and *evicted set to 1. Never fails. */
+ * last_seen_ns = now, seen now. When both its buckets are full, the least recently
+ * seen entry of the two is removed first (ties: the first found) and
+ * *evicted set to 1. Never fails. */
 struct sl_ft_entry *sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash,
 				 uint64_t now, int *evicted);
 
-/* Mark an entry seen at `now`: it becomes the most recent. */
-void sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now);
+/* Mark an entry seen at `now`: its bucket stamp, which the lookup has just
+ * read (the entry's line stays clean: flow.last_seen_ns is the time of
+ * insertion in this table; the stamp is when the flow was last seen). */
+static inline void
+sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
+{
+	uint32_t i = (uint32_t)(x - t->e);
+
+	t->bucket[i / SL_FT_WAYS].stamp[i % SL_FT_WAYS] = sl_ft_stamp(now);
+}
+
+/* How long an entry has been idle at `now`, in ns, to a stamp unit
+ * (2^SL_FT_STAMP_SHIFT ns): from the stamps, so either way by less than
+ * one unit. */
+static inline uint64_t
+sl_ft_idle_of_stamp(uint32_t stamp, uint64_t now)
+{
+	return (uint64_t)(uint32_t)(sl_ft_stamp(now) - stamp) << SL_FT_STAMP_SHIFT;
+}
+
+static inline uint64_t
+sl_ft_idle(const struct sl_ft *t, const struct sl_ft_entry *x, uint64_t now)
+{
+	uint32_t i = (uint32_t)(x - t->e);
+
+	return sl_ft_idle_of_stamp(t->bucket[i / SL_FT_WAYS].stamp[i % SL_FT_WAYS], now);
+}
 
 void sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x);
 
@@ -89,14 +270,19 @@ sl_ft_timeout_of(const struct sl_ft_timeouts *to, const struct sl_ft_entry *x)
 	return to->other;
 }
 
+/* Idle for longer than its timeout (to a stamp unit). */
 static inline int
-sl_ft_expired(const struct sl_ft_timeouts *to, const struct sl_ft_entry *x, uint64_t now)
+sl_ft_expired(const struct sl_ft *t, const struct sl_ft_timeouts *to, const struct sl_ft_entry *x,
+	      uint64_t now)
 {
-	return now - x->flow.last_seen_ns > sl_ft_timeout_of(to, x);
+	return sl_ft_idle(t, x, now) > sl_ft_timeout_of(to, x);
 }
 
-/* Remove expired entries, looking at no more than `max_scan` from the
- * oldest. Returns how many were removed. */
+/* Remove expired entries among the next `max_scan` slots after the
+ * table's sweep cursor (wrapping; a slot is looked at no more than once a
+ * call), and move the cursor past them. Only slots whose bucket stamp is
+ * older than the shortest timeout have their entry read. Returns how many
+ * were removed. */
 uint32_t sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now,
 		      uint32_t max_scan);
 

@@ -26,6 +26,14 @@
 #include "dp.h"
 #include "handoff.h"
 
+/* sl_flow_hash(), the same value, cheaper for IPv4 keys (the parser and
+ * the NAT code leave their upper address words zero) */
+static inline __rte_always_inline uint32_t
+flow_hash(const struct sl_flow_key *k, uint32_t seed)
+{
+	return k->family == SL_AF_INET ? sl_flow_hash_v4(k, seed) : sl_flow_hash(k, seed);
+}
+
 static inline void
 drop(struct dp_worker *w, struct rte_mbuf *m, int reason)
 {
@@ -87,22 +95,22 @@ next_hop_mac(const struct sl_backend *b)
 	return memcmp(b->mac, zero, 6) ? b->mac : NULL;
 }
 
-/* A packet for a service: its flow, its backend, its rewrite. */
+/* A packet for a service: its flow, its backend, its rewrite. `fe` is what
+ * the burst's lookup found for the packet's key (NULL: nothing), `hash`
+ * the key's flow hash. */
 static void
 forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-	const struct dp_svc *v, struct rte_mbuf *m, struct sl_pkt *p, uint16_t port_idx,
-	uint64_t now)
+	const struct dp_svc *v, struct rte_mbuf *m, struct sl_pkt *p, struct sl_ft_entry *fe,
+	uint32_t hash, uint16_t port_idx, uint64_t now)
 {
 	const struct sl_backend *be;
-	struct sl_ft_entry *fe;
-	uint32_t sid = v->svc.id, hash = sl_flow_hash(&p->key, SL_HASH_SEED_FLOW);
+	uint32_t sid = v->svc.id;
 	int bid = -1, is_new = 0, evicted;
 	uint8_t *data;
 	const uint8_t *dmac;
 
-	fe = sl_ft_lookup(w->ft, &p->key, hash);
 	if (fe) {
-		if (sl_ft_expired(&s->to, fe, now)) {
+		if (sl_ft_expired(w->ft, &s->to, fe, now)) {
 			w->core.flow_expired++;
 			sl_ft_remove(w->ft, fe);
 			fe = NULL;
@@ -175,7 +183,10 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		en.dst = be->addr;
 		en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 		en.gue_port_be = v->svc.gue_port_be;
-		en.sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&p->key, 0) & 0x3fff)));
+		/* the GUE source port: from the flow's key, computed once a flow */
+		if (!fe->tun_sport_be)
+			fe->tun_sport_be = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
+		en.sport_be = fe->tun_sport_be;
 		memcpy(en.dst_mac, dmac, 6);
 		memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
 		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
@@ -207,7 +218,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 
 		if (!fe->flow.nat_port_be) {
-			uint32_t h = sl_flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = (uint32_t)(fe - w->ft->e);
+			uint32_t h = flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = (uint32_t)(fe - w->ft->e);
 			struct sl_flow_key rk;
 			struct sl_ft_entry *re = NULL;
 			int i, ev = 0;
@@ -221,7 +232,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
 				/* hand-off: the port says which worker owns the flow */
 				rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, e->n_workers, w->idx);
-				re = sl_ft_lookup(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW));
+				re = sl_ft_lookup(w->ft, &rk, flow_hash(&rk, SL_HASH_SEED_FLOW));
 				if (!re)
 					break;
 				if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
@@ -234,7 +245,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			}
 			fe->flow.nat_port_be = rk.dport_be;
 			if (!re) {
-				re = sl_ft_insert(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW), now, &ev);
+				re = sl_ft_insert(w->ft, &rk, flow_hash(&rk, SL_HASH_SEED_FLOW), now, &ev);
 				w->core.flow_evicted += (uint64_t)ev;
 				/* the insert may have evicted the forward entry itself */
 				if (!fe->used || memcmp(&fe->key, &p->key, sizeof(p->key))) {
@@ -285,6 +296,7 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
+	uint64_t def_pkts = 0, def_bytes = 0;
 
 	for (k = 0; k < n; k++) {
 		act[k] = -1;
@@ -314,10 +326,12 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 			d6[n6] = (const uint8_t *)x;
 			i6[n6++] = k;
 		} else {
-			w->acl[DP_ACL_CTR_DEFAULT].pkts++;
-			w->acl[DP_ACL_CTR_DEFAULT].bytes += m[k]->pkt_len;
+			def_pkts++;
+			def_bytes += m[k]->pkt_len;
 		}
 	}
+	w->acl[DP_ACL_CTR_DEFAULT].pkts += def_pkts;
+	w->acl[DP_ACL_CTR_DEFAULT].bytes += def_bytes;
 	if (n4)
 		rte_acl_classify(s->acl4, d4, r4, n4, 1);
 	if (n6)
@@ -336,16 +350,18 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 }
 
 /* A backend's reply to a NAT flow: back to the client, from the VIP, out
- * the way it came, toward the gateway (--gw-mac). 1 when it was one. */
+ * the way it came, toward the gateway (--gw-mac). `re` is what the burst's
+ * lookup found for the packet's key. 1 when it was one; 0 otherwise, with
+ * a reply entry whose flow is gone removed. */
 static int
 nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-	  struct rte_mbuf *m, struct sl_pkt *p, uint16_t port_idx, uint64_t now)
+	  struct rte_mbuf *m, struct sl_pkt *p, struct sl_ft_entry *re, uint16_t port_idx,
+	  uint64_t now)
 {
-	struct sl_ft_entry *re, *fe;
+	struct sl_ft_entry *fe;
 	uint32_t fidx;
 	uint8_t *data;
 
-	re = sl_ft_lookup(w->ft, &p->key, sl_flow_hash(&p->key, SL_HASH_SEED_FLOW));
 	if (!re || !(re->flow.flags & SL_FLOW_F_NAT_REPLY))
 		return 0;
 	fidx = (uint32_t)re->flow.svc_id << 16 | re->flow.backend_id;
@@ -373,37 +389,64 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 	return 1;
 }
 
+/* The last service a burst looked up: packets of a burst mostly go to one. */
+struct svc_memo {
+	struct sl_svc_key key;
+	const struct dp_svc *v;
+	int valid;
+};
+
+static inline const struct dp_svc *
+svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_svc_key *k)
+{
+	if (!mo->valid || memcmp(&mo->key, k, sizeof(*k))) {
+		mo->key = *k;
+		mo->v = dp_snap_lookup(s, k);
+		mo->valid = 1;
+	}
+	return mo->v;
+}
+
 /* A packet past the firewall: a reply of one of this worker's NAT flows,
- * a service's packet, or the host's. */
-static void
+ * a service's packet, or the host's. `hash` is its flow hash. */
+static inline void
 dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-	 struct rte_mbuf *m, struct sl_pkt *p, uint16_t port_idx, uint64_t now)
+	 struct rte_mbuf *m, struct sl_pkt *p, uint32_t hash, uint16_t port_idx, uint64_t now,
+	 struct svc_memo *mo)
 {
 	const struct dp_svc *v;
+	struct sl_ft_entry *fe;
 	struct sl_svc_key sk;
 
-	if (s->has_nat && w->ft && nat_reply(w, e, s, m, p, port_idx, now))
-		return;
+	/* one lookup of the packet's key serves both: a NAT reply's entry,
+	 * or the flow's own */
+	fe = sl_ft_lookup(w->ft, &p->key, hash);
+	if (s->has_nat) {
+		if (nat_reply(w, e, s, m, p, fe, port_idx, now))
+			return;
+		if (fe && !fe->used)
+			fe = NULL; /* a reply entry, removed: its flow was gone */
+	}
 	memset(&sk, 0, sizeof(sk));
 	sk.vip = p->key.dst;
 	sk.port_be = p->key.dport_be;
 	sk.proto = p->key.proto;
 	sk.family = p->key.family;
-	v = dp_snap_lookup(s, &sk);
+	v = svc_lookup(s, mo, &sk);
 	if (!v) {
 		to_host(w, e, m);
 		return;
 	}
-	forward(w, e, s, v, m, p, port_idx, now);
+	forward(w, e, s, v, m, p, fe, hash, port_idx, now);
 }
 
-/* One packet of the burst, parsed and past the firewall. */
-static void
+/* One packet of the burst, parsed and past the firewall; `hash` is its
+ * flow hash when it reaches the flow table. */
+static inline void
 handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-       struct rte_mbuf *m, struct sl_pkt *p, int rc, int act, uint16_t port_idx, uint64_t now)
+       struct rte_mbuf *m, struct sl_pkt *p, int rc, int act, uint32_t hash, uint16_t port_idx,
+       uint64_t now, struct svc_memo *mo)
 {
-	w->core.rx_pkts++;
-	w->core.rx_bytes += m->pkt_len;
 	if (sl_unlikely(rc)) {
 		drop(w, m, rc);
 		return;
@@ -423,7 +466,7 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	/* hand-off: a NAT reply whose flow another worker owns goes to it */
 	if (dp_handoff_steer(w, e, s, m, p, port_idx))
 		return;
-	dispatch(w, e, s, m, p, port_idx, now);
+	dispatch(w, e, s, m, p, hash, port_idx, now, mo);
 }
 
 /*
@@ -442,6 +485,8 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	int rounds = 4;
 
 	do {
+		struct svc_memo mo = {.valid = 0};
+
 		n = dp_handoff_dequeue(e, w->idx, m, port_idx, DP_BURST);
 		if (!n)
 			return;
@@ -451,7 +496,8 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 			if (sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
 				     rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
 				     m[k]->pkt_len, &p) == 0)
-				dispatch(w, e, s, m[k], &p, port_idx[k], now);
+				dispatch(w, e, s, m[k], &p, flow_hash(&p.key, SL_HASH_SEED_FLOW),
+					 port_idx[k], now, &mo);
 			else
 				to_host(w, e, m[k]); /* cannot be: it parsed where it came in */
 		}
@@ -462,29 +508,54 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	} while (n == DP_BURST && --rounds);
 }
 
-/* A received burst: parse all, classify all, then act packet by packet. */
+/*
+ * A received burst, in stages so that memory latency overlaps across its
+ * packets: prefetch the mbufs, then their frames; parse all, hashing each
+ * flow key and prefetching its flow-table buckets; classify all (the
+ * firewall, one call per family), which gives the buckets time to arrive;
+ * prefetch the entries the buckets point at; then act packet by packet, in
+ * order, each lookup done for real at that point (an earlier packet of the
+ * burst may have inserted or evicted the entry).
+ */
 static void
 handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	     struct rte_mbuf **m, uint16_t n, uint16_t port_idx, uint64_t now)
 {
 	struct sl_pkt p[DP_BURST];
+	uint32_t hash[DP_BURST];
 	int rc[DP_BURST], act[DP_BURST];
+	struct svc_memo mo = {.valid = 0};
+	uint64_t bytes = 0;
 	uint16_t k;
 
+	for (k = 0; k < n; k++)
+		rte_prefetch0(m[k]);
+	for (k = 0; k < n; k++)
+		rte_prefetch0(rte_pktmbuf_mtod(m[k], void *));
 	for (k = 0; k < n; k++) {
-		if (k + 3 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(m[k + 3], void *));
-		rc[k] = sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
+		bytes += m[k]->pkt_len;
+		rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
 				 rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
 				 m[k]->pkt_len, &p[k]);
+		hash[k] = 0;
+		if (s && !rc[k] && is_ip_for_us(&p[k])) {
+			hash[k] = flow_hash(&p[k].key, SL_HASH_SEED_FLOW);
+			sl_ft_prefetch_bucket(w->ft, hash[k]);
+		}
 	}
-	if (s)
+	w->core.rx_pkts += n;
+	w->core.rx_bytes += bytes;
+	if (s) {
 		acl_burst(w, s, m, p, rc, n, act);
-	else
+		for (k = 0; k < n; k++)
+			if (act[k] >= 0 && act[k] != SL_ACL_DENY)
+				sl_ft_prefetch_entry(w->ft, hash[k]);
+	} else {
 		for (k = 0; k < n; k++)
 			act[k] = -1;
+	}
 	for (k = 0; k < n; k++)
-		handle(w, e, s, m[k], &p[k], rc[k], act[k], port_idx, now);
+		handle(w, e, s, m[k], &p[k], rc[k], act[k], hash[k], port_idx, now, &mo);
 }
 
 int
@@ -502,9 +573,11 @@ dp_worker_main(void *arg)
 
 		for (i = 0; i < e->n_ports; i++) {
 			const struct dp_port *pt = &e->port[i];
+			uint64_t t0;
 
 			if (w->idx >= pt->nq)
 				continue;
+			t0 = rte_rdtsc();
 			n = rte_eth_rx_burst(pt->port_id, w->idx, pkts, DP_BURST);
 			if (!n)
 				continue;
@@ -521,8 +594,6 @@ dp_worker_main(void *arg)
 						rte_pktmbuf_free(pkts[k]);
 				}
 			} else {
-				uint64_t t0 = rte_rdtsc();
-
 				handle_burst(w, e, s && w->ft ? s : NULL, pkts, n, i, now);
 				tx_flush(w, e);
 				w->core.busy_cycles += rte_rdtsc() - t0;
@@ -536,8 +607,9 @@ dp_worker_main(void *arg)
 		/* hand-off: replies other workers received for this one's flows */
 		if (e->ho && s && w->ft)
 			handoff_rx(w, e, s, now);
-		if (s && w->ft && w->ft->lru_head != SL_FT_NIL &&
-		    now - w->ft->e[w->ft->lru_head].flow.last_seen_ns > s->to.min) {
+		/* expiry: DP_EXPIRE_SCAN slots at a time, paced so that a whole
+		 * pass over the table takes half the shortest timeout */
+		if (s && w->ft && now >= w->next_sweep_ns) {
 			uint32_t gone;
 
 			sl_ft_write_begin(w->ft);
@@ -545,6 +617,7 @@ dp_worker_main(void *arg)
 			sl_ft_write_end(w->ft);
 			w->core.flow_expired += gone;
 			w->core.flows_active = w->ft->count;
+			w->next_sweep_ns = now + s->to.min / 2 / (w->ft->capacity / DP_EXPIRE_SCAN + 1);
 		}
 		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
 	}

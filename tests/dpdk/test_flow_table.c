@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_flow_table.c - the DPDK engine's per-lcore flow table, alone (it
- * has no DPDK in it): insert, lookup, expiry, eviction when full, counts.
+ * has no DPDK in it): insert, lookup, expiry, eviction of the least
+ * recently seen when a flow's buckets are full, counts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "flow_table.h"
 
 #define SEC 1000000000ull
+#define MS 1000000ull
 #define FT_TEST_CAP 1000
 
 static struct sl_ft *
@@ -80,7 +82,9 @@ test_insert_lookup(void **state)
 	free(t);
 }
 
-/* Keys that share a bucket chain are told apart by the whole key. */
+/* Keys with one hash share their two buckets: told apart by the whole key
+ * (the signature matches for all), and when the 16 slots are taken the
+ * 17th evicts. */
 static void
 test_collisions(void **state)
 {
@@ -89,15 +93,14 @@ test_collisions(void **state)
 	int ev;
 
 	(void)state;
-	for (i = 0; i < 1024; i++) {
+	for (i = 0; i < 2 * SL_FT_WAYS; i++) {
 		struct sl_flow_key k = key(i, 17);
 
-		/* same hash for all: one long chain */
-		sl_ft_insert(t, &k, 42, i, &ev)->flow.backend_id = (uint16_t)i;
+		sl_ft_insert(t, &k, 42, (uint64_t)i * MS, &ev)->flow.backend_id = (uint16_t)i;
 		assert_int_equal(ev, 0);
 	}
-	assert_int_equal(t->count, 1024);
-	for (i = 0; i < 1024; i += 37) {
+	assert_int_equal(t->count, 2 * SL_FT_WAYS);
+	for (i = 0; i < 2 * SL_FT_WAYS; i += 3) {
 		struct sl_flow_key k = key(i, 17);
 		struct sl_ft_entry *x = sl_ft_lookup(t, &k, 42);
 
@@ -105,12 +108,61 @@ test_collisions(void **state)
 		assert_int_equal(x->flow.backend_id, i);
 		sl_ft_remove(t, x);
 		assert_null(sl_ft_lookup(t, &k, 42));
+		/* and back, in the slot just freed: no eviction */
+		sl_ft_insert(t, &k, 42, (uint64_t)(100 + i) * MS, &ev)->flow.backend_id = (uint16_t)i;
+		assert_int_equal(ev, 0);
 	}
-	for (i = 1; i < 1024; i += 37) {
+	for (i = 0; i < 2 * SL_FT_WAYS; i++) {
 		struct sl_flow_key k = key(i, 17);
 
 		assert_non_null(sl_ft_lookup(t, &k, 42));
 	}
+	/* a 17th flow with that hash: the least recently seen goes (flow 1) */
+	{
+		struct sl_flow_key k = key(1000, 17), k1 = key(1, 17);
+
+		sl_ft_insert(t, &k, 42, 500 * MS, &ev);
+		assert_int_equal(ev, 1);
+		assert_int_equal(t->count, 2 * SL_FT_WAYS);
+		assert_null(sl_ft_lookup(t, &k1, 42));
+		assert_non_null(sl_ft_lookup(t, &k, 42));
+	}
+	free(t);
+}
+
+/* A table fills to most of its slots before the first eviction, and loses
+ * no flow that it did not count as evicted. */
+static void
+test_fill(void **state)
+{
+	struct sl_ft *t = ft_new(1 << 16);
+	uint32_t i, evicted = 0, first = 0;
+	int ev;
+
+	(void)state;
+	assert_int_equal(t->capacity, 1 << 16);
+	for (i = 0; i < (1 << 16); i++) {
+		struct sl_flow_key k = key(i, 6);
+
+		sl_ft_insert(t, &k, h(&k), i, &ev);
+		if (ev && !first)
+			first = i;
+		evicted += (uint32_t)ev;
+	}
+	/* two choices of 8 ways: the first eviction comes at 70% to 75% full
+	 * (74% for these keys; 69% at 2^22 slots), and a table offered as
+	 * many flows as it has slots keeps over 95% of them */
+	assert_true(first >= (1 << 16) * 70 / 100);
+	assert_true(evicted <= (1 << 16) / 20);
+	assert_int_equal(t->count + evicted, 1 << 16);
+	/* every flow still in is found, every evicted one is not: none lost */
+	for (i = 0; i < (1 << 16); i++) {
+		struct sl_flow_key k = key(i, 6);
+
+		if (!sl_ft_lookup(t, &k, h(&k)))
+			evicted--;
+	}
+	assert_int_equal(evicted, 0);
 	free(t);
 }
 
@@ -141,20 +193,26 @@ test_expiry(void **state)
 	/* a touched TCP flow lives on */
 	x = sl_ft_lookup(t, &tcp, h(&tcp));
 	sl_ft_touch(t, x, 200 * SEC);
+	/* idle times from the stamps: to about a millisecond */
+	assert_true(sl_ft_idle(t, x, 250 * SEC) > 50 * SEC - 2 * MS);
+	assert_true(sl_ft_idle(t, x, 250 * SEC) < 50 * SEC + 2 * MS);
+	assert_int_equal(x->flow.last_seen_ns, 0); /* inserted at 0 */
 	assert_int_equal(sl_ft_expire(t, &to, 301 * SEC, 100), 0);
-	assert_false(sl_ft_expired(&to, x, 500 * SEC));
-	assert_true(sl_ft_expired(&to, x, 501 * SEC));
-	assert_int_equal(sl_ft_expire(t, &to, 501 * SEC, 100), 1);
+	assert_false(sl_ft_expired(t, &to, x, 500 * SEC - 2 * MS));
+	assert_true(sl_ft_expired(t, &to, x, 500 * SEC + 2 * MS));
+	assert_int_equal(sl_ft_expire(t, &to, 500 * SEC - 2 * MS, 100), 0);
+	assert_int_equal(sl_ft_expire(t, &to, 500 * SEC + 2 * MS, 100), 1);
 	assert_int_equal(t->count, 0);
 	free(t);
 }
 
-/* A sweep looks at no more than it is told. */
+/* A sweep looks at no more slots than it is told, goes on where the last
+ * one stopped, and a whole turn finds every expired flow. */
 static void
 test_expiry_bounded(void **state)
 {
 	struct sl_ft *t = ft_new(128);
-	uint32_t i;
+	uint32_t i, in_first = 0, removed;
 	int ev;
 
 	(void)state;
@@ -162,50 +220,65 @@ test_expiry_bounded(void **state)
 		struct sl_flow_key k = key(i, 17);
 
 		sl_ft_insert(t, &k, h(&k), 0, &ev);
+		assert_int_equal(ev, 0);
 	}
-	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 32), 32);
-	assert_int_equal(t->count, 68);
-	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 1000), 68);
+	for (i = 0; i < 32; i++)
+		in_first += t->e[i].used;
+	removed = sl_ft_expire(t, &to, 100 * SEC, 32);
+	assert_int_equal(removed, in_first);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(t->e[i].used, 0);
+	assert_int_equal(t->count, 100 - removed);
+	/* the next 32 are the next sweep's */
+	for (i = 32, in_first = 0; i < 64; i++)
+		in_first += t->e[i].used;
+	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 32), in_first);
+	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 1000), 100 - removed - in_first);
 	assert_int_equal(t->count, 0);
 	free(t);
 }
 
-/* When full, the least recently seen flow goes, and only it. */
+/* When a new flow's two buckets are full, the least recently seen of
+ * their flows goes, and only it; a touch makes a flow young again. */
 static void
 test_evict_oldest(void **state)
 {
 	struct sl_ft *t = ft_new(FT_TEST_CAP);
-	struct sl_flow_key k0 = key(0, 6), k1 = key(1, 6), kn = key(100000, 6);
-	uint32_t i, evicted = 0;
+	struct sl_flow_key k[2 * SL_FT_WAYS], kn = key(100000, 6);
+	uint32_t i, hash = 0x12345678u;
 	int ev;
 
 	(void)state;
-	for (i = 0; i < FT_TEST_CAP; i++) {
-		struct sl_flow_key k = key(i, 6);
-
-		sl_ft_insert(t, &k, h(&k), 1000 + i, &ev);
-		evicted += (uint32_t)ev;
+	/* 16 flows on one hash (its two buckets), seen 1 ms apart */
+	for (i = 0; i < 2 * SL_FT_WAYS; i++) {
+		k[i] = key(i, 6);
+		sl_ft_insert(t, &k[i], hash, (1000 + i) * MS, &ev);
+		assert_int_equal(ev, 0);
 	}
-	assert_int_equal(evicted, 0);
-	assert_int_equal(t->count, FT_TEST_CAP);
 	/* flow 0 is seen again: flow 1 is now the oldest */
-	sl_ft_touch(t, sl_ft_lookup(t, &k0, h(&k0)), 5000);
-	sl_ft_insert(t, &kn, h(&kn), 6000, &ev);
+	sl_ft_touch(t, sl_ft_lookup(t, &k[0], hash), 5000 * MS);
+	sl_ft_insert(t, &kn, hash, 6000 * MS, &ev);
 	assert_int_equal(ev, 1);
-	assert_int_equal(t->count, FT_TEST_CAP);
-	assert_null(sl_ft_lookup(t, &k1, h(&k1)));
-	assert_non_null(sl_ft_lookup(t, &k0, h(&k0)));
-	assert_non_null(sl_ft_lookup(t, &kn, h(&kn)));
+	assert_int_equal(t->count, 2 * SL_FT_WAYS);
+	assert_null(sl_ft_lookup(t, &k[1], hash));
+	for (i = 0; i < 2 * SL_FT_WAYS; i++)
+		if (i != 1)
+			assert_non_null(sl_ft_lookup(t, &k[i], hash));
+	assert_non_null(sl_ft_lookup(t, &kn, hash));
 	/* and again: flow 2 next */
 	kn = key(100001, 6);
-	sl_ft_insert(t, &kn, h(&kn), 6001, &ev);
+	sl_ft_insert(t, &kn, hash, 6001 * MS, &ev);
 	assert_int_equal(ev, 1);
-	k1 = key(2, 6);
-	assert_null(sl_ft_lookup(t, &k1, h(&k1)));
+	assert_null(sl_ft_lookup(t, &k[2], hash));
+	assert_non_null(sl_ft_lookup(t, &k[3], hash));
+	/* a flow with another hash has room elsewhere: no eviction */
+	kn = key(100002, 6);
+	sl_ft_insert(t, &kn, h(&kn), 6002 * MS, &ev);
+	assert_int_equal(ev, 0);
 	free(t);
 }
 
-/* A table of one, and counts through insert/remove cycles. */
+/* The smallest table (one bucket), and counts through insert/remove cycles. */
 static void
 test_counts(void **state)
 {
@@ -215,16 +288,37 @@ test_counts(void **state)
 	int ev;
 
 	(void)state;
-	for (i = 0; i < 10; i++) {
-		sl_ft_insert(t, &a, h(&a), i, &ev);
+	assert_int_equal(t->capacity, SL_FT_WAYS);
+	assert_int_equal(sl_ft_slots(1000), 1024);
+	for (i = 0; i < SL_FT_WAYS; i++) {
+		struct sl_flow_key k = key(10 + i, 6);
+
+		sl_ft_insert(t, &k, h(&k), i * MS, &ev);
 		assert_int_equal(ev, 0);
-		assert_int_equal(t->count, 1);
-		sl_ft_insert(t, &b, h(&b), i, &ev);
+	}
+	assert_int_equal(t->count, SL_FT_WAYS);
+	for (i = 0; i < 10; i++) {
+		sl_ft_insert(t, &a, h(&a), (100 + i) * MS, &ev);
 		assert_int_equal(ev, 1);
-		assert_int_equal(t->count, 1);
-		assert_null(sl_ft_lookup(t, &a, h(&a)));
+		assert_int_equal(t->count, SL_FT_WAYS);
+		sl_ft_insert(t, &b, h(&b), (100 + i) * MS, &ev);
+		assert_int_equal(ev, 1);
+		assert_int_equal(t->count, SL_FT_WAYS);
+		assert_non_null(sl_ft_lookup(t, &a, h(&a)));
+		sl_ft_remove(t, sl_ft_lookup(t, &a, h(&a)));
 		sl_ft_remove(t, sl_ft_lookup(t, &b, h(&b)));
-		assert_int_equal(t->count, 0);
+		assert_int_equal(t->count, SL_FT_WAYS - 2);
+		assert_null(sl_ft_lookup(t, &a, h(&a)));
+		assert_null(sl_ft_lookup(t, &b, h(&b)));
+		/* two older flows made room: put two back */
+		{
+			struct sl_flow_key c = key(1000 + 2 * i, 6), d = key(1001 + 2 * i, 6);
+
+			sl_ft_insert(t, &c, h(&c), (100 + i) * MS, &ev);
+			assert_int_equal(ev, 0);
+			sl_ft_insert(t, &d, h(&d), (100 + i) * MS, &ev);
+			assert_int_equal(ev, 0);
+		}
 	}
 	free(t);
 }
@@ -235,6 +329,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_insert_lookup),
 		cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expiry_bounded),
 		cmocka_unit_test(test_evict_oldest),

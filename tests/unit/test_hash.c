@@ -148,6 +148,26 @@ test_symmetric(void **state)
 	assert_true(same_dir < 5); /* the directional hash tells them apart */
 }
 
+/* The IPv4 form gives the very same value as the general one. */
+static void
+test_v4_same(void **state)
+{
+	uint32_t i, x = 0x12345678u;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		struct sl_flow_key k;
+
+		x = x * 1664525u + 1013904223u;
+		k = k4(x, x * 2654435761u, (uint16_t)(x >> 7), (uint16_t)(x >> 19),
+		       (uint8_t)(i % 3 == 0 ? 6 : i % 3 == 1 ? 17 : 1));
+		assert_int_equal(sl_flow_hash_v4(&k, SL_HASH_SEED_FLOW),
+				 sl_flow_hash(&k, SL_HASH_SEED_FLOW));
+		assert_int_equal(sl_flow_hash_v4(&k, 0), sl_flow_hash(&k, 0));
+		assert_int_equal(sl_flow_hash_v4(&k, x), sl_flow_hash(&k, x));
+	}
+}
+
 int
 main(void)
 {
@@ -157,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_avalanche),
 		cmocka_unit_test(test_spread),
 		cmocka_unit_test(test_symmetric),
+		cmocka_unit_test(test_v4_same),
 	};
 
 	return cmocka_run_group_tests_name("hash", tests, NULL, NULL);

@@ -308,6 +308,67 @@ test_random_corruption(void **state)
 			print_message("  %-28s %zu\n", reason_names[r], counts[r]);
 }
 
+/* sl_parse_fast() is sl_parse(): the same result and the same struct for
+ * every fixture, every cut of it, and random corruptions of them. */
+static void
+same_both(const uint8_t *frame, size_t len, uint32_t wire_len, size_t *fast_n)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	struct sl_pkt a, b;
+	int ra, rb;
+
+	assert_non_null(copy);
+	memcpy(copy, frame, len);
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	ra = sl_parse(copy, copy + len, wire_len, &a);
+	rb = sl_parse_fast(copy, copy + len, wire_len, &b);
+	free(copy);
+	assert_int_equal(ra, rb);
+	/* all of it, even on a drop (sl_parse clears it first) */
+	assert_memory_equal(&a, &b, sizeof(a));
+	*fast_n += ra == SL_DROP_NONE && a.key.family == SL_AF_INET && a.n_vlan == 0 &&
+		   !(a.flags & (SL_PKT_F_FRAG | SL_PKT_F_IP4_OPTS)) &&
+		   (a.key.proto == SL_IPPROTO_TCP || a.key.proto == SL_IPPROTO_UDP);
+}
+
+static void
+test_fast_same(void **state)
+{
+	uint8_t f[PB_MAX_LEN], g[PB_MAX_LEN];
+	size_t i, iter, cut, n = 0, fast_n = 0;
+
+	for (i = 0; i < n_parse_fixtures; i++) {
+		const struct parse_fixture *fx = &parse_fixtures[i];
+		struct pkt_layout lay;
+		size_t len = pkt_build(&fx->spec, f, sizeof(f), &lay);
+
+		for (cut = 0; cut <= len; cut++, n++) {
+			same_both(f, cut, (uint32_t)cut, &fast_n);
+			same_both(f, len, (uint32_t)cut, &fast_n);
+			same_both(f, cut, (uint32_t)len + 7, &fast_n);
+		}
+	}
+	for (iter = 0; iter < 300000; iter++, n++) {
+		const struct parse_fixture *fx = &parse_fixtures[xorshift() % n_parse_fixtures];
+		struct pkt_layout lay;
+		size_t len = pkt_build(&fx->spec, f, sizeof(f), &lay);
+		int flips = 1 + (int)(xorshift() % 3), k;
+
+		memcpy(g, f, len);
+		for (k = 0; k < flips; k++) {
+			/* mostly in the Ethernet, IPv4 and L4 headers */
+			size_t at = (xorshift() % 2) ? xorshift() % (len < 54 ? len : 54) : xorshift() % len;
+
+			g[at] = (uint8_t)xorshift();
+		}
+		cut = (xorshift() % 4) ? len : xorshift() % (len + 1);
+		same_both(g, cut, (uint32_t)((xorshift() % 8) ? cut : xorshift() % (len + 64)), &fast_n);
+	}
+	print_message("%zu frames, %zu of them the fast kind, parsed alike\n", n, fast_n);
+	assert_true(fast_n > 1000);
+}
+
 int
 main(void)
 {
@@ -318,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_truncated_headers),
 		cmocka_unit_test(test_wire_len_shorter),
 		cmocka_unit_test(test_random_corruption),
+		cmocka_unit_test(test_fast_same),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
