@@ -531,7 +531,8 @@ int sluice_xdp(struct xdp_md *ctx)
 
 	/* an established flow, unless idle too long or its backend is gone */
 	if (fl) {
-		if (now - fl->f.last_seen_ns > timeout_of(g, &p.key, fl->f.flags)) {
+		if (now - fl->f.last_seen_ns > timeout_of(g, &p.key, fl->f.flags) ||
+		    sl_flow_reopened(p.key.proto, p.tcp_flags, fl->f.flags)) {
 			c->flow_expired++;
 		} else if (fl->f.svc_id == svc->id && fl->f.backend_id < SL_MAX_BACKENDS) {
 			idx = SL_XDP_BE_IDX(slot, fl->f.backend_id);

@@ -110,7 +110,8 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	const uint8_t *dmac;
 
 	if (fe) {
-		if (sl_ft_expired(w->ft, &s->to, fe, now)) {
+		if (sl_ft_expired(w->ft, &s->to, fe, now) ||
+		    sl_flow_reopened(p->key.proto, p->tcp_flags, fe->flow.flags)) {
 			w->core.flow_expired++;
 			sl_ft_remove(w->ft, fe);
 			fe = NULL;

@@ -16,6 +16,7 @@
 
 #include "base-t.h"
 #include "maps-t.h"
+#include "proto-t.h"
 
 /* Returns a global backend id, or -1 when the table is empty. */
 static SL_ALWAYS_INLINE int
@@ -43,6 +44,20 @@ sl_sched_pick(const struct sl_sched_tbl *t, uint8_t kind, uint32_t flow_hash,
 			return -1;
 		return t->slot[i];
 	}
+}
+
+/*
+ * A TCP SYN without ACK on a flow that has seen a FIN or a RST opens a new
+ * connection on the same 5-tuple (a client reusing its port): the old
+ * connection is over, so both engines treat the flow as expired and
+ * schedule the new one afresh, as a new connection would be. A SYN on a
+ * live flow (a retransmission) stays on its backend.
+ */
+static SL_ALWAYS_INLINE int
+sl_flow_reopened(uint8_t proto, uint8_t tcp_flags, uint8_t flow_flags)
+{
+	return proto == 6 /* TCP */ && (tcp_flags & (SL_TCP_SYN | SL_TCP_ACK)) == SL_TCP_SYN &&
+	       (flow_flags & (SL_FLOW_F_FIN_SEEN | SL_FLOW_F_RST_SEEN));
 }
 
 #endif /* SLUICE_SCHED_H */
