@@ -61,6 +61,8 @@ sl_daemon_metrics_cb(void *arg, struct sbuf *o)
 	CORE_METRIC(flow_rescheduled, "sluice_flows_rescheduled_total", "counter",
 		    "Flows moved off a backend that left.")
 	CORE_METRIC(flows_active, "sluice_flows_active", "gauge", "Flows in the table.")
+	CORE_METRIC(handoff_pkts, "sluice_handoff_packets_total", "counter",
+		    "NAT replies passed to the worker that owns their flow (DPDK).")
 #undef CORE_METRIC
 	M_HEAD(o, "sluice_drops_total", "counter", "Packets dropped, by reason.");
 	for (c = 0; c < d->stats->n_cores && c < SL_MAX_CORES; c++)

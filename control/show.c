@@ -197,7 +197,7 @@ show_acl(struct sl_daemon *d, int json, struct sbuf *o)
 
 #define CORE_FIELDS(X) X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) X(to_host_pkts) \
 	X(dropped_pkts) X(flow_hits) X(flow_misses) X(flow_new) X(flow_expired) X(flow_evicted) \
-	X(flow_rescheduled) X(flow_reset) X(flows_active)
+	X(flow_rescheduled) X(flow_reset) X(flows_active) X(handoff_pkts)
 
 static void
 show_stats(struct sl_daemon *d, int json, struct sbuf *o)

@@ -8,7 +8,7 @@
  *                     period; workers: ro.
  *   struct dp_worker: its lcore: rw (flow table, counters, cursors);
  *                     control: ro (counters, flow listing), racy by design.
- *   struct dp_engine: control: rw; workers: ro (ports, snap, stop).
+ *   struct dp_engine: control: rw; workers: ro (ports, snap, stop, ho).
  */
 #ifndef SLUICE_DP_H
 #define SLUICE_DP_H
@@ -49,6 +49,8 @@ struct dp_snap {
 	uint32_t n_svc;
 	struct dp_svc *svc;
 	uint8_t has_nat;              /* a nat service exists: look for NAT replies */
+	uint32_t snat_mask;           /* the SNAT addresses (handoff.c), open addressing */
+	struct dp_snat *snat;         /* NULL when there is no nat service */
 	uint32_t ht_mask;             /* service lookup: open addressing, linear probe */
 	int32_t *ht;                  /* index into svc, -1 when empty */
 	uint32_t max_backend_id;
@@ -106,6 +108,8 @@ struct dp_port {
 };
 
 struct dp_engine;
+struct dp_handoff;
+struct dp_snat;
 struct sl_snapshot;
 
 /* A worker's state: allocated on its socket, cache-line aligned. */
@@ -148,6 +152,7 @@ struct dp_engine {
 	uint16_t n_workers;
 	struct dp_worker *w[SL_MAX_CORES];
 	struct rte_rcu_qsbr *qsv;
+	struct dp_handoff *ho;        /* NAT replies between workers (handoff.h); NULL: one worker */
 	struct dp_snap *snap;         /* atomic; control: rw, workers: ro */
 	volatile int stop;            /* control: rw, workers: ro */
 	int launched;

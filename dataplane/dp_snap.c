@@ -15,6 +15,7 @@
 
 #include "dp.h"
 #include "engine.h"
+#include "handoff.h"
 #include "sbuf.h"
 
 static inline uint32_t
@@ -61,6 +62,7 @@ dp_snap_free(struct dp_snap *s)
 	free(s->acl);
 	free(s->own4);
 	free(s->own6);
+	free(s->snat);
 	rte_acl_free(s->acl4);
 	rte_acl_free(s->acl6);
 	free(s);
@@ -362,6 +364,9 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 	    acl_ctx(d, SL_AF_INET6, &d->acl6, err, errlen) < 0)
 		goto bad;
 	if (own_addrs(d, o) < 0)
+		goto oom;
+	/* where NAT replies come to: what a worker hands to another */
+	if (dp_handoff_snat_build(d, o) < 0)
 		goto oom;
 	return d;
 oom:

@@ -4,13 +4,15 @@
  * snapshots published by pointer swap and freed after an RCU grace period,
  * counters summed and flows listed without stopping the workers.
  *
- * Not yet (each refused with a reason or counted, never silent): steering
- * a NAT reply to the worker that owns its flow when RSS spreads them (one
- * worker is right; with several, a reply on another worker's queue goes
- * to the host); ARP/ND answered by the engine (backend MACs come from the
- * snapshot, which the daemon fills from the kernel's tables, or --gw-mac,
- * else apply refuses; replies to clients go to --gw-mac); the flow table's
- * size changing at run time (refused: restart).
+ * With several workers, the reply of a nat flow that RSS delivers to
+ * another worker's queue is handed to the worker owning the flow, which
+ * its NAT source port names (handoff.h, handoff.c).
+ *
+ * Not yet (each refused with a reason or counted, never silent): ARP/ND
+ * answered by the engine (backend MACs come from the snapshot, which the
+ * daemon fills from the kernel's tables, or --gw-mac, else apply refuses;
+ * replies to clients go to --gw-mac); the flow table's size changing at
+ * run time (refused: restart).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +36,7 @@
 
 #include "dp.h"
 #include "engine_dpdk.h"
+#include "handoff.h"
 #include "sbuf.h"
 
 static struct dp_engine *
@@ -100,6 +103,7 @@ engine_free(struct dp_engine *e)
 	uint16_t i;
 
 	workers_stop(e);
+	dp_handoff_free(e); /* its rings hold mbufs of the ports' pool */
 	dp_ports_close(e);
 	dp_snap_free(e->snap);
 	e->snap = NULL;
@@ -456,7 +460,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 #define ADD(f) sum.f += c->f;
 		ADD(rx_pkts) ADD(rx_bytes) ADD(tx_pkts) ADD(tx_bytes) ADD(to_host_pkts)
 		ADD(dropped_pkts) ADD(flow_hits) ADD(flow_misses) ADD(flow_new) ADD(flow_expired)
-		ADD(flow_evicted) ADD(flow_rescheduled) ADD(flows_active)
+		ADD(flow_evicted) ADD(flow_rescheduled) ADD(flows_active) ADD(handoff_pkts)
 #undef ADD
 		for (r = 0; r < SL_DROP_MAX; r++)
 			sum.drops[r] += c->drops[r];
@@ -467,7 +471,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 #define PUT(f) rte_tel_data_add_dict_u64(d, #f, sum.f);
 	PUT(rx_pkts) PUT(rx_bytes) PUT(tx_pkts) PUT(tx_bytes) PUT(to_host_pkts) PUT(dropped_pkts)
 	PUT(flow_hits) PUT(flow_misses) PUT(flow_new) PUT(flow_expired) PUT(flow_evicted)
-	PUT(flow_rescheduled) PUT(flows_active)
+	PUT(flow_rescheduled) PUT(flows_active) PUT(handoff_pkts)
 #undef PUT
 	for (r = 1; r < SL_DROP_MAX; r++) {
 		snprintf(key, sizeof(key), "drop_%s", tel_drop_labels[r]);
@@ -523,7 +527,8 @@ create_common(struct dp_engine *e, int argc, char **argv, char *err, size_t errl
 	if (opts_parse(&e->opt, argc, argv, err, errlen) < 0)
 		goto fail;
 	e->tsc_mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / rte_get_tsc_hz());
-	if (workers_setup(e, err, errlen) < 0 || dp_ports_setup(e, err, errlen) < 0)
+	if (workers_setup(e, err, errlen) < 0 || dp_ports_setup(e, err, errlen) < 0 ||
+	    dp_handoff_setup(e, err, errlen) < 0)
 		goto fail;
 	e->opt.kernel_neigh = e->exc_port >= 0;
 	dp_ports_poll(e);

@@ -7,8 +7,10 @@
  * EAL_ARGS are DPDK's (-l 0,1 --vdev=net_af_packet0,iface=eth0 ...): the
  * daemon's thread is the main lcore and keeps running the control plane;
  * every other lcore is a worker. Every DPDK port gets one RX and one TX
- * queue per worker. A net_tap port given last is the exception path to
- * the kernel.
+ * queue per worker (RSS over them where the device has it). With several
+ * workers, a NAT reply received by a worker that does not own its flow is
+ * handed to the one that does (handoff.h). A net_tap port given last is
+ * the exception path to the kernel.
  * ENGINE_OPTIONS:
  *   --gw-mac MAC     next hop for backends whose MAC the snapshot does not
  *                    give (this slice resolves no neighbours: ARP/ND)

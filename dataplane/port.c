@@ -16,6 +16,7 @@
 
 #include "dp.h"
 #include "engine.h"
+#include "handoff.h"
 #include "sbuf.h"
 
 static int
@@ -53,8 +54,11 @@ port_setup(struct dp_engine *e, struct dp_port *pt, char *err, size_t errlen)
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 			conf.rx_adv_conf.rss_conf.rss_hf = hf;
 		} else {
-			fprintf(stderr, "sluiced: dpdk: port %u (%s) has no RSS: its traffic "
-				"reaches queue 0 only\n", pt->port_id, name);
+			/* net_ring, net_memif: queue i is the peer's ring i;
+			 * net_af_packet (qpairs=N): the kernel's fanout hash */
+			fprintf(stderr, "sluiced: dpdk: port %u (%s) has no RSS: the device "
+				"alone decides which of its %u queues a packet reaches\n",
+				pt->port_id, name, nq);
 		}
 	}
 	rc = rte_eth_dev_configure(pt->port_id, nq, nq, &conf);
@@ -145,9 +149,11 @@ dp_ports_setup(struct dp_engine *e, char *err, size_t errlen)
 		}
 	}
 
-	/* mbufs: every RX and TX ring full, plus each worker's bursts and cache */
+	/* mbufs: every RX and TX ring full, plus each worker's bursts and cache,
+	 * plus every hand-off ring full (handoff.h: one per worker when several) */
 	nb_mbufs = (unsigned int)e->n_ports * e->n_workers * (DP_RX_DESC + DP_TX_DESC) +
-		   e->n_workers * (4 * DP_BURST + 256) + 1024;
+		   e->n_workers * (4 * DP_BURST + 256) + 1024 +
+		   (e->n_workers > 1 ? e->n_workers * DP_HANDOFF_RING : 0);
 	if (nb_mbufs < 8191)
 		nb_mbufs = 8191;
 	snprintf(pool_name, sizeof(pool_name), "sl_mbuf_%d", (int)getpid());

@@ -24,6 +24,7 @@
 #include <sluice/sched.h>
 
 #include "dp.h"
+#include "handoff.h"
 
 static inline void
 drop(struct dp_worker *w, struct rte_mbuf *m, int reason)
@@ -199,7 +200,8 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		/* DNAT to the backend, SNAT to the service's (or the engine's)
 		 * local address with a source port from the flow's hash (as the
 		 * XDP engine picks it, a few tries past ports other clients
-		 * hold), and a reply entry in the same table so that the
+		 * hold; with several workers, a port that names this one: see
+		 * handoff.h), and a reply entry in the same table so that the
 		 * backend's answer finds its way back (see nat_reply()). */
 		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
 			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
@@ -217,7 +219,8 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			rk.proto = p->key.proto;
 			rk.family = p->key.family;
 			for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
-				rk.dport_be = sl_nat_port_be(h, (uint32_t)i);
+				/* hand-off: the port says which worker owns the flow */
+				rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, e->n_workers, w->idx);
 				re = sl_ft_lookup(w->ft, &rk, sl_flow_hash(&rk, SL_HASH_SEED_FLOW));
 				if (!re)
 					break;
@@ -370,14 +373,35 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 	return 1;
 }
 
+/* A packet past the firewall: a reply of one of this worker's NAT flows,
+ * a service's packet, or the host's. */
+static void
+dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+	 struct rte_mbuf *m, struct sl_pkt *p, uint16_t port_idx, uint64_t now)
+{
+	const struct dp_svc *v;
+	struct sl_svc_key sk;
+
+	if (s->has_nat && w->ft && nat_reply(w, e, s, m, p, port_idx, now))
+		return;
+	memset(&sk, 0, sizeof(sk));
+	sk.vip = p->key.dst;
+	sk.port_be = p->key.dport_be;
+	sk.proto = p->key.proto;
+	sk.family = p->key.family;
+	v = dp_snap_lookup(s, &sk);
+	if (!v) {
+		to_host(w, e, m);
+		return;
+	}
+	forward(w, e, s, v, m, p, port_idx, now);
+}
+
 /* One packet of the burst, parsed and past the firewall. */
 static void
 handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
        struct rte_mbuf *m, struct sl_pkt *p, int rc, int act, uint16_t port_idx, uint64_t now)
 {
-	const struct dp_svc *v;
-	struct sl_svc_key sk;
-
 	w->core.rx_pkts++;
 	w->core.rx_bytes += m->pkt_len;
 	if (sl_unlikely(rc)) {
@@ -396,19 +420,46 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		drop(w, m, SL_DROP_ACL_DENY);
 		return;
 	}
-	if (s->has_nat && w->ft && nat_reply(w, e, s, m, p, port_idx, now))
+	/* hand-off: a NAT reply whose flow another worker owns goes to it */
+	if (dp_handoff_steer(w, e, s, m, p, port_idx))
 		return;
-	memset(&sk, 0, sizeof(sk));
-	sk.vip = p->key.dst;
-	sk.port_be = p->key.dport_be;
-	sk.proto = p->key.proto;
-	sk.family = p->key.family;
-	v = dp_snap_lookup(s, &sk);
-	if (!v) {
-		to_host(w, e, m);
-		return;
-	}
-	forward(w, e, s, v, m, p, port_idx, now);
+	dispatch(w, e, s, m, p, port_idx, now);
+}
+
+/*
+ * Hand-off: the NAT replies other workers received for this worker's
+ * flows (handoff.h), a burst at a time, a few bursts at most per loop.
+ * Already counted in rx and through the firewall where they came in; here
+ * they go where dispatch() sends them, out of this worker's own queue.
+ */
+static void
+handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s, uint64_t now)
+{
+	struct rte_mbuf *m[DP_BURST];
+	uint16_t port_idx[DP_BURST], n, k;
+	struct sl_pkt p;
+	uint64_t t0;
+	int rounds = 4;
+
+	do {
+		n = dp_handoff_dequeue(e, w->idx, m, port_idx, DP_BURST);
+		if (!n)
+			return;
+		t0 = rte_rdtsc();
+		sl_ft_write_begin(w->ft);
+		for (k = 0; k < n; k++) {
+			if (sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
+				     rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
+				     m[k]->pkt_len, &p) == 0)
+				dispatch(w, e, s, m[k], &p, port_idx[k], now);
+			else
+				to_host(w, e, m[k]); /* cannot be: it parsed where it came in */
+		}
+		w->core.flows_active = w->ft->count;
+		sl_ft_write_end(w->ft);
+		tx_flush(w, e);
+		w->core.busy_cycles += rte_rdtsc() - t0;
+	} while (n == DP_BURST && --rounds);
 }
 
 /* A received burst: parse all, classify all, then act packet by packet. */
@@ -482,6 +533,9 @@ dp_worker_main(void *arg)
 			}
 			tx_flush(w, e);
 		}
+		/* hand-off: replies other workers received for this one's flows */
+		if (e->ho && s && w->ft)
+			handoff_rx(w, e, s, now);
 		if (s && w->ft && w->ft->lru_head != SL_FT_NIL &&
 		    now - w->ft->e[w->ft->lru_head].flow.last_seen_ns > s->to.min) {
 			uint32_t gone;

@@ -45,7 +45,8 @@
 	X(MTU, "too_big_after_encap")                                \
 	X(TX_FULL, "tx_queue_full")                                  \
 	X(NO_NEIGH, "no_neighbour")                                  \
-	X(NAT_NO_PORT, "nat_no_free_port")
+	X(NAT_NO_PORT, "nat_no_free_port")                           \
+	X(HANDOFF_FULL, "handoff_ring_full")
 
 enum sl_drop_reason {
 #define SL_X_ENUM(name, label) SL_DROP_##name,
@@ -77,7 +78,9 @@ struct sl_core_counters {
 	uint64_t flow_reset;     /* backend gone, policy reset */
 	uint64_t flows_active;   /* gauge: entries in this core's table */
 	uint64_t busy_cycles;    /* DPDK: TSC cycles spent on received bursts (0 in XDP) */
-	uint64_t rsvd;
+	uint64_t handoff_pkts;   /* DPDK: NAT replies passed to the worker owning their flow
+				  * (dataplane/handoff.c), counted by the worker that received
+				  * them; 0 in XDP */
 	/* drops by reason (enum sl_drop_reason) */
 	uint64_t drops[SL_DROP_SLOTS];
 } __attribute__((aligned(SL_CACHE_LINE)));

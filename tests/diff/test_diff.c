@@ -53,7 +53,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -63,11 +62,9 @@
 #include <linux/bpf.h>
 
 #include <rte_eal.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-#include <rte_ring.h>
 
 #include <sluice/counters-t.h>
 #include <sluice/parse.h>
@@ -77,6 +74,7 @@
 #include "engine_dpdk.h"
 #include "fixtures.h"
 #include "pktbuild.h"
+#include "ring_port.h"
 #include "xdp_engine.h"
 
 /* ---- the world both engines see -------------------------------------------------- */
@@ -105,9 +103,7 @@ static const char *const mode_opts[N_MODES] = {
 
 static struct sl_engine *xeng, *deng;
 static int ifindex;
-static struct rte_ring *rin, *rout;
-static struct rte_mempool *mp;
-static uint16_t port_id;
+static struct ring_port rp;
 static struct sl_snapshot *xsnap, *dsnap;
 static struct sl_ids xids, dids;
 static int core_ctr_fd = -1;
@@ -135,15 +131,6 @@ sh(const char *cmd)
 		fprintf(stderr, "setup failed: %s\n", cmd);
 		exit(1);
 	}
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static const char *
@@ -228,40 +215,30 @@ run_xdp(const uint8_t *in, size_t len, struct result *r)
 static void
 run_dpdk(const uint8_t *in, size_t len, struct result *r)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	const struct sl_core_counters *c = &dstats.core[0];
 	double end;
-	void *out;
-	char *d;
 	int k;
 
-	assert_non_null(m);
-	d = rte_pktmbuf_append(m, (uint16_t)len);
-	assert_non_null(d);
-	memcpy(d, in, len);
-	assert_int_equal(rte_ring_enqueue(rin, m), 0);
+	assert_int_equal(ring_port_inject(&rp, 0, in, len), 0);
 	/* wait until the worker has received it and is done with it: sent,
 	 * dropped or handed to the host */
-	end = now_s() + 3;
+	end = ring_port_now_s() + 3;
 	for (;;) {
 		assert_int_equal(deng->ops->stats(deng, &dstats), 0);
 		if (c->rx_pkts == dprev.rx_pkts + 1 &&
 		    c->rx_pkts == c->tx_pkts + c->dropped_pkts + c->to_host_pkts)
 			break;
-		if (now_s() > end)
+		if (ring_port_now_s() > end)
 			fail_msg("the DPDK engine did not finish a packet in 3 s (rx %llu -> %llu)",
 				 (unsigned long long)dprev.rx_pkts, (unsigned long long)c->rx_pkts);
 	}
 	r->reason = 0;
 	r->len = 0;
 	if (c->tx_pkts != dprev.tx_pkts) {
-		struct rte_mbuf *o;
+		struct rte_mbuf *o = ring_port_recv(&rp, 0, 3);
 
-		end = now_s() + 3;
-		while (rte_ring_dequeue(rout, &out) != 0)
-			if (now_s() > end)
-				fail_msg("the DPDK engine counted a packet sent, none came out");
-		o = out;
+		if (!o)
+			fail_msg("the DPDK engine counted a packet sent, none came out");
 		r->verdict = V_FWD;
 		r->len = o->pkt_len;
 		assert_true(o->nb_segs == 1 && r->len <= sizeof(r->out));
@@ -276,7 +253,7 @@ run_dpdk(const uint8_t *in, size_t len, struct result *r)
 	} else {
 		r->verdict = V_HOST;
 	}
-	assert_int_equal(rte_ring_count(rout), 0);
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
 	dprev = *c;
 }
 
@@ -894,48 +871,15 @@ test_corpus(void **state)
 /* ---- set-up ------------------------------------------------------------------------ */
 
 static int
-can_run(void)
-{
-	FILE *f;
-	char line[256];
-	long free_pages = 0;
-	int mounted = 0;
-
-	if (geteuid() != 0) {
-		fprintf(stderr, "skip: the differential test needs root\n");
-		return 0;
-	}
-	f = fopen("/proc/mounts", "r");
-	while (f && fgets(line, sizeof(line), f))
-		mounted |= strstr(line, " hugetlbfs ") != NULL;
-	if (f)
-		fclose(f);
-	f = fopen("/proc/meminfo", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
-			break;
-	if (f)
-		fclose(f);
-	if (!mounted || free_pages < 64) {
-		fprintf(stderr, "skip: the differential test needs hugetlbfs mounted and 64 free "
-			"hugepages (deploy/install-deps.sh)\n");
-		return 0;
-	}
-	return 1;
-}
-
-static int
 setup(void **state)
 {
-	char *eal[] = {"test_diff", "--no-pci", "--in-memory", "-l", "0,1",
-		       "--log-level", "lib.eal:warning", NULL};
 	char *opts[] = {"--gw-mac", GW_MAC, "--local-ip", LOCAL4, "--local-ip", LOCAL6, NULL};
 	struct sl_engine_args da = {.argc = 6, .argv = opts};
 	struct sl_engine_args xa = {.iface = IFNAME, .xdp_mode = "native"};
 	struct rte_ether_addr mac, got;
 	cpu_set_t cpus;
 	char err[512];
-	int socket, rc;
+	int rc;
 
 	(void)state;
 	if (unshare(CLONE_NEWNET) < 0) {
@@ -964,34 +908,22 @@ setup(void **state)
 		return -1;
 
 	/* DPDK: one worker on lcore 1; this thread is lcore 0 */
-	if (rte_eal_init(7, eal) < 0) {
-		fprintf(stderr, "rte_eal_init failed\n");
+	if (dpdk_test_eal_init("test_diff", "0,1") < 0 || ring_port_create(&rp, "sl_d_ring0", 1) < 0)
 		return -1;
-	}
-	socket = (int)rte_socket_id();
-	rin = rte_ring_create("sl_d_in", 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	rout = rte_ring_create("sl_d_out", 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	mp = rte_pktmbuf_pool_create("sl_d_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
-	if (!rin || !rout || !mp)
-		return -1;
-	rc = rte_eth_from_rings("sl_d_ring0", &rin, 1, &rout, 1, (unsigned int)socket);
-	if (rc < 0)
-		return -1;
-	port_id = (uint16_t)rc;
 	/* one MAC on both sides, before either engine reads it: the ring
 	 * PMD cannot change its own, so the veth takes the port's */
 	if (rte_ether_unformat_addr(PORT_MAC, &mac) < 0)
 		return -1;
-	rc = rte_eth_dev_default_mac_addr_set(port_id, &mac);
+	rc = rte_eth_dev_default_mac_addr_set(rp.port_id, &mac);
 	/* the ring PMD has no mac_addr_set, but a mac_addr_add that fills
 	 * its one (all-zero) entry */
-	if (rc != 0 && rte_eth_dev_mac_addr_add(port_id, &mac, 0) == 0 &&
-	    rte_eth_macaddr_get(port_id, &got) == 0 && rte_is_same_ether_addr(&mac, &got))
+	if (rc != 0 && rte_eth_dev_mac_addr_add(rp.port_id, &mac, 0) == 0 &&
+	    rte_eth_macaddr_get(rp.port_id, &got) == 0 && rte_is_same_ether_addr(&mac, &got))
 		rc = 0;
 	if (rc != 0) {
 		char cmd[128], txt[RTE_ETHER_ADDR_FMT_SIZE];
 
-		rte_eth_macaddr_get(port_id, &mac);
+		rte_eth_macaddr_get(rp.port_id, &mac);
 		rte_ether_format_addr(txt, sizeof(txt), &mac);
 		if (!rte_is_unicast_ether_addr(&mac) || rte_is_zero_ether_addr(&mac)) {
 			fprintf(stderr, "the ring port's MAC is %s and it cannot take another (%s)\n",
@@ -1006,11 +938,11 @@ setup(void **state)
 		fprintf(stderr, "dpdk engine: %s\n", err);
 		return -1;
 	}
-	if (rte_eth_dev_get_mtu(port_id, &link_mtu) != 0 || link_mtu != 1500) {
+	if (rte_eth_dev_get_mtu(rp.port_id, &link_mtu) != 0 || link_mtu != 1500) {
 		fprintf(stderr, "the ring port's MTU is not the veth's (1500)\n");
 		return -1;
 	}
-	rte_eth_macaddr_get(port_id, &got);
+	rte_eth_macaddr_get(rp.port_id, &got);
 	if (!rte_is_same_ether_addr(&mac, &got)) {
 		fprintf(stderr, "the ring port's MAC changed when the engine started it\n");
 		return -1;
@@ -1050,9 +982,7 @@ teardown(void **state)
 	sl_snapshot_free(xsnap);
 	sl_snapshot_free(dsnap);
 	free(xcore_buf);
-	rte_mempool_free(mp);
-	rte_ring_free(rin);
-	rte_ring_free(rout);
+	ring_port_free(&rp);
 	rte_eal_cleanup();
 	return 0;
 }
@@ -1077,7 +1007,7 @@ main(void)
 		cmocka_unit_test(test_corpus),
 	};
 
-	if (!can_run())
+	if (!dpdk_test_can_run("the differential test"))
 		return 77;
 	return cmocka_run_group_tests_name("diff-engines", tests, setup, teardown);
 }

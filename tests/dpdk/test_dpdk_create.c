@@ -15,6 +15,7 @@
 #include "config.h"
 #include "engine.h"
 #include "engine_dpdk.h"
+#include "ring_port.h"
 
 static struct sl_stats st;
 
@@ -106,37 +107,6 @@ out:
 	return rc;
 }
 
-static int
-can_run(void)
-{
-	FILE *f;
-	char line[256];
-	long free_pages = 0;
-	int mounted = 0;
-
-	if (geteuid() != 0) {
-		fprintf(stderr, "skip: the DPDK engine test needs root\n");
-		return 0;
-	}
-	f = fopen("/proc/mounts", "r");
-	while (f && fgets(line, sizeof(line), f))
-		mounted |= strstr(line, " hugetlbfs ") != NULL;
-	if (f)
-		fclose(f);
-	f = fopen("/proc/meminfo", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
-			break;
-	if (f)
-		fclose(f);
-	if (!mounted || free_pages < 64) {
-		fprintf(stderr, "skip: the DPDK engine test needs hugetlbfs mounted and 64 free "
-			"hugepages (deploy/install-deps.sh)\n");
-		return 0;
-	}
-	return 1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -153,7 +123,7 @@ main(int argc, char **argv)
 		return expect_error(badopt, 3, NULL, "unknown option '--bogus'");
 	if (!strcmp(argv[1], "iface"))
 		return expect_error(noport, 4, "eth0", "--iface is for the xdp engine");
-	if (!can_run())
+	if (!dpdk_test_can_run("the DPDK engine test"))
 		return 77;
 	if (!strcmp(argv[1], "noport"))
 		return expect_error(noport, 4, NULL, "no DPDK port");

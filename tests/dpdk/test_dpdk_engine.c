@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_dpdk_engine.c - the DPDK engine in this process, on one port made
- * of two rte_rings (rte_eth_from_rings): the test puts frames on the ring
- * the port receives from and takes what the engine sent off the ring the
- * port transmits to. (A plain --vdev=net_ring0 loops to itself, so the
- * engine would receive its own output.) One worker lcore: -l 0,1.
+ * of two rte_rings (tests/lib/ring_port.h): the test puts frames on the
+ * ring the port receives from and takes what the engine sent off the ring
+ * the port transmits to. One worker lcore: --lcores 0,1.
  *
  * Snapshots are the daemon's own: a config made with sl_config_exec and
  * compiled with sl_snapshot_build; each backend is given the MAC
@@ -21,17 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include <rte_eal.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-#include <rte_ring.h>
 
 #include <sluice/hash.h>
 #include <sluice/parse.h>
@@ -42,13 +38,12 @@
 #include "engine_dpdk.h"
 #include "fixtures.h"
 #include "pktbuild.h"
+#include "ring_port.h"
 
 #define LOCAL4 "192.0.2.1"
 
 static struct sl_engine *eng;
-static struct rte_ring *rin, *rout;
-static struct rte_mempool *mp;
-static uint16_t port_id;
+static struct ring_port rp;
 static struct rte_ether_addr port_mac;
 static struct sl_config cfg;
 static struct sl_ids ids;
@@ -125,38 +120,17 @@ be_of(int id)
 static void
 inject(const uint8_t *frame, size_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	char *d;
-
-	assert_non_null(m);
-	d = rte_pktmbuf_append(m, (uint16_t)len);
-	assert_non_null(d);
-	memcpy(d, frame, len);
-	assert_int_equal(rte_ring_enqueue(rin, m), 0);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	assert_int_equal(ring_port_inject(&rp, 0, frame, len), 0);
 }
 
 static struct rte_mbuf *
 recv_one(void)
 {
-	double end = now_s() + 3;
-	void *m;
+	struct rte_mbuf *m = ring_port_recv(&rp, 0, 3);
 
-	while (now_s() < end) {
-		if (rte_ring_dequeue(rout, &m) == 0)
-			return m;
-		usleep(10);
-	}
-	fail_msg("the engine sent nothing");
-	return NULL;
+	if (!m)
+		fail_msg("the engine sent nothing");
+	return m;
 }
 
 static void
@@ -170,7 +144,7 @@ read_stats(void)
 static void
 wait_rx(uint64_t n)
 {
-	double end = now_s() + 3;
+	double end = ring_port_now_s() + 3;
 	const struct sl_core_counters *c = &st.core[0];
 
 	do {
@@ -178,7 +152,7 @@ wait_rx(uint64_t n)
 		if (c->rx_pkts >= n && c->rx_pkts == c->tx_pkts + c->dropped_pkts + c->to_host_pkts)
 			return;
 		usleep(100);
-	} while (now_s() < end);
+	} while (ring_port_now_s() < end);
 	fail_msg("the engine received %llu packets, not %llu", (unsigned long long)st.core[0].rx_pkts,
 		 (unsigned long long)n);
 }
@@ -351,7 +325,7 @@ test_acl(void **state)
 	inject(f, len);
 	wait_rx(rx + 2);
 	assert_int_equal(st.core[0].drops[SL_DROP_ACL_DENY], deny + 2);
-	assert_int_equal(rte_ring_count(rout), 0);
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
 	/* IPv6: rule 30's range and prefix */
 	{
 		struct pkt_spec sp = {.family = 6, .src = "2001:db8::5", .dst = "2001:db8:100::20",
@@ -420,7 +394,7 @@ test_malformed_counted(void **state)
 		}
 		assert_int_equal(st.core[0].dropped_pkts, total + 1);
 	}
-	assert_int_equal(rte_ring_count(rout), 0);
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
 }
 
 static void
@@ -443,7 +417,7 @@ test_to_host(void **state)
 	inject(f, len);
 	wait_rx(rx + 2);
 	assert_int_equal(st.core[0].to_host_pkts, host + 2);
-	assert_int_equal(rte_ring_count(rout), 0);
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
 }
 
 /* A frame out of the engine against the expected bytes. */
@@ -720,7 +694,7 @@ test_arp_nd_answered(void **state)
 	inject(f, len);
 	wait_rx(rx + 5);
 	assert_int_equal(st.core[0].to_host_pkts, host + 3);
-	assert_int_equal(rte_ring_count(rout), 0);
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
 
 	/* a neighbour solicitation for the IPv6 VIP: an advertisement, solicited,
 	 * override, with our MAC, its checksum right by a full recompute */
@@ -773,7 +747,7 @@ test_arp_nd_answered(void **state)
 	wait_rx(rx + 2);
 	assert_int_equal(st.core[0].to_host_pkts, host + 2);
 	assert_int_equal(st.core[0].drops[SL_DROP_ACL_DENY], 0);
-	assert_int_equal(rte_ring_count(rout), 0);
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
 }
 
 /* ---- set-up -------------------------------------------------------------------- */
@@ -781,34 +755,20 @@ test_arp_nd_answered(void **state)
 static int
 setup(void **state)
 {
-	char *eal[] = {"test_dpdk_engine", "--no-pci", "--in-memory", "-l", "0,1",
-		       "--log-level", "lib.eal:warning", NULL};
 	char *opts[] = {"--local-ip", LOCAL4, NULL};
 	struct sl_engine_args a = {.argc = 2, .argv = opts};
 	char err[256];
-	int socket, rc;
 
 	(void)state;
-	if (rte_eal_init(7, eal) < 0) {
-		fprintf(stderr, "rte_eal_init failed\n");
+	if (dpdk_test_eal_init("test_dpdk_engine", "0,1") < 0 ||
+	    ring_port_create(&rp, "sl_t_ring0", 1) < 0)
 		return -1;
-	}
-	socket = (int)rte_socket_id();
-	rin = rte_ring_create("sl_t_in", 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	rout = rte_ring_create("sl_t_out", 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	mp = rte_pktmbuf_pool_create("sl_t_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
-	if (!rin || !rout || !mp)
-		return -1;
-	rc = rte_eth_from_rings("sl_t_ring0", &rin, 1, &rout, 1, (unsigned int)socket);
-	if (rc < 0)
-		return -1;
-	port_id = (uint16_t)rc;
 	eng = sl_dpdk_engine_create_on_eal(&a, err, sizeof(err));
 	if (!eng) {
 		fprintf(stderr, "engine: %s\n", err);
 		return -1;
 	}
-	rte_eth_macaddr_get(port_id, &port_mac);
+	rte_eth_macaddr_get(rp.port_id, &port_mac);
 	sl_config_init(&cfg);
 	return 0;
 }
@@ -821,42 +781,9 @@ teardown(void **state)
 		eng->ops->destroy(eng);
 	sl_snapshot_free(prev);
 	sl_config_free(&cfg);
-	rte_mempool_free(mp);
-	rte_ring_free(rin);
-	rte_ring_free(rout);
+	ring_port_free(&rp);
 	rte_eal_cleanup();
 	return 0;
-}
-
-static int
-can_run(void)
-{
-	FILE *f;
-	char line[256];
-	long free_pages = 0;
-	int mounted = 0;
-
-	if (geteuid() != 0) {
-		fprintf(stderr, "skip: the DPDK engine test needs root\n");
-		return 0;
-	}
-	f = fopen("/proc/mounts", "r");
-	while (f && fgets(line, sizeof(line), f))
-		mounted |= strstr(line, " hugetlbfs ") != NULL;
-	if (f)
-		fclose(f);
-	f = fopen("/proc/meminfo", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
-			break;
-	if (f)
-		fclose(f);
-	if (!mounted || free_pages < 64) {
-		fprintf(stderr, "skip: the DPDK engine test needs hugetlbfs mounted and 64 free "
-			"hugepages (deploy/install-deps.sh)\n");
-		return 0;
-	}
-	return 1;
 }
 
 int
@@ -877,7 +804,7 @@ main(void)
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};
 
-	if (!can_run())
+	if (!dpdk_test_can_run("the DPDK engine test"))
 		return 77;
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
