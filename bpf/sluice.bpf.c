@@ -8,11 +8,14 @@
  *   (LRU, idle timeouts) or scheduler -> rewrite (dsr, tunnel, nat) ->
  *   next hop from the kernel's FIB -> XDP_TX or redirect.
  * Everything that is not a service's goes to the kernel (XDP_PASS): ARP,
- * ND, the host's own traffic, ICMP errors (for now), later fragments.
+ * ND, the host's own traffic, later fragments, ICMP errors about no flow
+ * of ours.
  *
- * The firewall comes first, for every IP packet: the rule bitmaps of
- * sluice/acl-t.h, first match by priority, per-rule counters.
- * Not yet in this program: NAT of ICMP errors.
+ * The firewall comes first, for every IP packet but ICMP errors: the rule
+ * bitmaps of sluice/acl-t.h, first match by priority, per-rule counters.
+ * An ICMP error about an established flow (its quote reversed is a NAT
+ * reply entry or a client's flow) goes on as that flow's packets do, nat
+ * translated (sl_xdp_icmp_err, a global function of its own).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
