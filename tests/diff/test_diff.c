@@ -527,7 +527,7 @@ truncations(const char *label, const uint8_t *f, size_t len, const struct pkt_la
 	    int family)
 {
 	uint8_t cut[PB_MAX_LEN];
-	char l2[400];
+	char l2[512];
 	size_t n;
 	int k;
 
@@ -748,7 +748,7 @@ icmp_errors(const char *flabel, int m, const uint8_t *in, size_t in_len,
 	struct sl_pkt c, b;
 	struct sl_addr router, vip, client;
 	uint8_t e[PB_MAX_LEN + 256], q[PB_MAX_LEN];
-	char label[512];
+	char label[384];
 	size_t len, k, qlen;
 	int fam, v4, nat = m == 0;
 	uint8_t fn_type, fn_code, pu_type, pu_code;
