@@ -8,11 +8,14 @@
  *   (LRU, idle timeouts) or scheduler -> rewrite (dsr, tunnel, nat) ->
  *   next hop from the kernel's FIB -> XDP_TX or redirect.
  * Everything that is not a service's goes to the kernel (XDP_PASS): ARP,
- * ND, the host's own traffic, ICMP errors (for now), later fragments.
+ * ND, the host's own traffic, later fragments, ICMP errors about no flow
+ * of ours.
  *
- * The firewall comes first, for every IP packet: the rule bitmaps of
- * sluice/acl-t.h, first match by priority, per-rule counters.
- * Not yet in this program: NAT of ICMP errors.
+ * The firewall comes first, for every IP packet but ICMP errors: the rule
+ * bitmaps of sluice/acl-t.h, first match by priority, per-rule counters.
+ * An ICMP error about an established flow (its quote reversed is a NAT
+ * reply entry or a client's flow) goes on as that flow's packets do, nat
+ * translated (sl_xdp_icmp_err, a global function of its own).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -212,6 +215,12 @@ struct scratch {
 	struct sl_encap e;
 	struct sl_flow_key rk;
 	struct sl_xdp_nat rev;
+	struct sl_flow_key fk;     /* ICMP errors: the client flow of a NAT reply entry */
+	struct sl_addr a[3];       /* ICMP errors: the addresses it gets */
+	struct bpf_fib_lookup fib; /* ICMP errors: the next hop's lookup */
+	uint64_t now, len;         /* ICMP errors: the packet's clock and length */
+	__u32 slot;                /* ICMP errors: the slot in force */
+	__u32 pad;
 };
 
 struct {
@@ -250,42 +259,62 @@ drop(struct sl_core_counters *c, int reason)
  * Ethernet header (or into *e for a tunnel), egress ifindex returned; 0
  * with *reason set when there is none. */
 static __always_inline int
-next_hop(struct xdp_md *ctx, uint8_t family, const struct sl_addr *dst, uint8_t *dmac,
-	 uint8_t *smac, int *reason)
+next_hop_in(struct xdp_md *ctx, struct bpf_fib_lookup *fib, uint8_t family,
+	    const struct sl_addr *dst, uint8_t *dmac, uint8_t *smac, int *reason)
 {
-	struct bpf_fib_lookup fib = {};
 	long rc;
 
-	fib.ifindex = ctx->ingress_ifindex;
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->ifindex = ctx->ingress_ifindex;
 	if (family == SL_AF_INET) {
-		fib.family = AF_INET;
-		fib.ipv4_dst = dst->w[0];
+		fib->family = AF_INET;
+		fib->ipv4_dst = dst->w[0];
 	} else {
-		fib.family = AF_INET6;
-		__builtin_memcpy(fib.ipv6_dst, dst->w, 16);
+		fib->family = AF_INET6;
+		__builtin_memcpy(fib->ipv6_dst, dst->w, 16);
 	}
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
 		*reason = SL_DROP_NO_NEIGH;
 		return 0;
 	}
-	__builtin_memcpy(dmac, fib.dmac, 6);
-	__builtin_memcpy(smac, fib.smac, 6);
-	return (int)fib.ifindex;
+	__builtin_memcpy(dmac, fib->dmac, 6);
+	__builtin_memcpy(smac, fib->smac, 6);
+	return (int)fib->ifindex;
+}
+
+/* The same, its lookup on the stack. */
+static __always_inline int
+next_hop(struct xdp_md *ctx, uint8_t family, const struct sl_addr *dst, uint8_t *dmac,
+	 uint8_t *smac, int *reason)
+{
+	struct bpf_fib_lookup fib;
+
+	return next_hop_in(ctx, &fib, family, dst, dmac, smac, reason);
 }
 
 /* Next hop toward a backend: what the control plane resolved when it did,
- * on an interface of ours; the kernel's FIB otherwise. */
+ * on an interface of ours; the kernel's FIB otherwise (its lookup in *fib,
+ * or on the stack when fib is NULL). */
 static __always_inline int
-backend_hop(struct xdp_md *ctx, const struct sl_xdp_backend *xb, uint8_t *dmac, uint8_t *smac,
-	    int *reason)
+backend_hop_in(struct xdp_md *ctx, struct bpf_fib_lookup *fib, const struct sl_xdp_backend *xb,
+	       uint8_t *dmac, uint8_t *smac, int *reason)
 {
 	if (xb->hop_ok) {
 		__builtin_memcpy(dmac, xb->be.mac, 6);
 		__builtin_memcpy(smac, xb->src_mac, 6);
 		return (int)xb->be.ifindex;
 	}
+	if (fib)
+		return next_hop_in(ctx, fib, xb->be.family, &xb->be.addr, dmac, smac, reason);
 	return next_hop(ctx, xb->be.family, &xb->be.addr, dmac, smac, reason);
+}
+
+static __always_inline int
+backend_hop(struct xdp_md *ctx, const struct sl_xdp_backend *xb, uint8_t *dmac, uint8_t *smac,
+	    int *reason)
+{
+	return backend_hop_in(ctx, NULL, xb, dmac, smac, reason);
 }
 
 static __always_inline int
@@ -444,6 +473,176 @@ flow_commit(struct sl_xdp_flow *hit, const struct sl_flow_key *k, const struct s
 	bpf_map_update_elem(&sl_flows, k, nf, BPF_ANY);
 }
 
+/*
+ * An ICMP error about one of our flows (sl_icmp_err_key: the quote
+ * reversed is the key that flow's entries have), on its way as the flow's
+ * packets go:
+ *  1. about what sluice sent a backend: the quote reversed is a NAT reply
+ *     entry whose client flow is alive (not idle too long, still on that
+ *     backend with that port): on to the client, about the client's own
+ *     packet to the VIP, from the VIP when the backend itself sent it;
+ *  2. about what was sent to a client: the quote reversed is a client's
+ *     flow whose backend is alive (the checks of a flow hit): nat: to the
+ *     backend from the snat address, about the backend's packet to
+ *     snat:port; dsr: to the backend as it is; tunnel: encapsulated to it;
+ *  3. anything else: the kernel's, as before.
+ * The firewall does not see errors (only those about established flows
+ * pass); no flow is made or refreshed; the core counters count them sent,
+ * the service and backend counters not at all.
+ * A global function: the verifier checks it once, apart from the main
+ * program, which is near its instruction budget. sc: the packet parsed
+ * (p), its clock, length and slot (now, len, slot).
+ */
+__attribute__((noinline)) int
+sl_xdp_icmp_err(struct xdp_md *ctx, struct scratch *sc, struct sl_core_counters *c,
+		const struct sl_xdp_globals *g)
+{
+	struct sl_xdp_backend *xb;
+	struct sl_xdp_flow *fl;
+	struct sl_xdp_nat *n = NULL;
+	struct sl_svc *svc;
+	struct sl_ethhdr *eth;
+	void *data, *data_end;
+	uint64_t now, len;
+	int reason = 0, ifindex;
+	__u32 slot, idx;
+
+	if (!sc || !c || !g)
+		return XDP_PASS;
+	now = sc->now;
+	len = sc->len;
+	slot = sc->slot & 1;
+	if (!sl_icmp_err_key(&sc->p, &sc->rk))
+		goto host;
+
+	/* 1. from the backend's side: a NAT reply entry, its client flow alive */
+	if (g->has_nat)
+		n = bpf_map_lookup_elem(&sl_nat, &sc->rk);
+	if (n) {
+		struct sl_addr *osrc = &sc->a[0], *client = &sc->a[1], *vip = &sc->a[2];
+		uint16_t cport = n->client_port_be, vport = n->vip_port_be;
+
+		*osrc = sc->p.key.src;
+		*client = n->client;
+		*vip = n->vip;
+
+		__builtin_memset(&sc->fk, 0, sizeof(sc->fk));
+		sc->fk.src = *client;
+		sc->fk.dst = *vip;
+		sc->fk.sport_be = cport;
+		sc->fk.dport_be = vport;
+		sc->fk.proto = sc->rk.proto;
+		sc->fk.family = sc->rk.family;
+		fl = bpf_map_lookup_elem(&sl_flows, &sc->fk);
+		if (!fl || fl->f.nat_port_be != sc->rk.dport_be || fl->f.backend_id >= SL_MAX_BACKENDS ||
+		    now - fl->f.last_seen_ns > timeout_of(g, &sc->fk, fl->f.flags))
+			goto client_side;
+		idx = SL_XDP_BE_IDX(slot, fl->f.backend_id);
+		xb = bpf_map_lookup_elem(&sl_backends, &idx);
+		if (!xb || xb->be.port_be != sc->rk.sport_be ||
+		    xb->be.addr.w[0] != sc->rk.src.w[0] || xb->be.addr.w[1] != sc->rk.src.w[1] ||
+		    xb->be.addr.w[2] != sc->rk.src.w[2] || xb->be.addr.w[3] != sc->rk.src.w[3])
+			goto client_side;
+		/* the backend's own error comes from the VIP, a router's as it was */
+		if (osrc->w[0] == sc->p.inner.dst.w[0] && osrc->w[1] == sc->p.inner.dst.w[1] &&
+		    osrc->w[2] == sc->p.inner.dst.w[2] && osrc->w[3] == sc->p.inner.dst.w[3])
+			*osrc = *vip;
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > data_end)
+			return drop(c, SL_DROP_ETH_TRUNC);
+		ifindex = next_hop_in(ctx, &sc->fib, sc->p.key.family, client, eth->dst, eth->src, &reason);
+		if (!ifindex)
+			return drop(c, reason);
+		if (sl_rw_icmp_nat(data, data_end, &sc->p, osrc, client, client, cport, vip, vport))
+			return drop(c, SL_DROP_ICMP_INNER_BAD);
+		return out(ctx, ifindex, c, len);
+	}
+
+client_side:
+	/* 2. from the client's side: the client's flow, its backend alive */
+	fl = bpf_map_lookup_elem(&sl_flows, &sc->rk);
+	if (!fl || now - fl->f.last_seen_ns > timeout_of(g, &sc->rk, fl->f.flags))
+		goto host;
+	svc = svc_by_id(slot, fl->f.svc_id, &sc->rk);
+	if (!svc || fl->f.backend_id >= SL_MAX_BACKENDS)
+		goto host;
+	idx = SL_XDP_BE_IDX(slot, fl->f.backend_id);
+	xb = bpf_map_lookup_elem(&sl_backends, &idx);
+	if (!xb || !(xb->be.flags & SL_BE_F_ALIVE) || xb->be.svc_id != (uint16_t)svc->id)
+		goto host;
+
+	if (svc->mode == SL_FWD_NAT) {
+		struct sl_addr *snat = &sc->a[0], *baddr = &sc->a[1];
+		uint16_t bport = xb->be.port_be, nport = fl->f.nat_port_be;
+
+		*snat = svc->flags & SL_SVC_F_SNAT_SET ? svc->snat :
+			sc->p.key.family == SL_AF_INET ? g->snat4 : g->snat6;
+		*baddr = xb->be.addr;
+
+		if (!nport)
+			goto host;
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > data_end)
+			return drop(c, SL_DROP_ETH_TRUNC);
+		ifindex = backend_hop_in(ctx, &sc->fib, xb, eth->dst, eth->src, &reason);
+		if (!ifindex)
+			return drop(c, reason);
+		if (sl_rw_icmp_nat(data, data_end, &sc->p, snat, baddr, baddr, bport, snat, nport))
+			return drop(c, SL_DROP_ICMP_INNER_BAD);
+		return out(ctx, ifindex, c, len);
+	}
+	if (svc->mode == SL_FWD_DSR) {
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > data_end)
+			return drop(c, SL_DROP_ETH_TRUNC);
+		ifindex = backend_hop_in(ctx, &sc->fib, xb, eth->dst, eth->src, &reason);
+		if (!ifindex)
+			return drop(c, reason);
+		return out(ctx, ifindex, c, len);
+	}
+	if (svc->mode == SL_FWD_TUNNEL) {
+		struct sl_encap *ep = &sc->e;
+		uint32_t room;
+		int start;
+
+		__builtin_memset(ep, 0, sizeof(*ep));
+		ep->family = xb->be.family;
+		ep->tunnel = svc->tunnel;
+		ep->dst = xb->be.addr;
+		ep->src = xb->be.family == SL_AF_INET ? g->tun_src4 : g->tun_src6;
+		ep->gue_port_be = svc->gue_port_be;
+		/* the flow's entropy, as its own packets carry it */
+		ep->sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&sc->rk, 0) & 0x3fff)));
+		ifindex = backend_hop_in(ctx, &sc->fib, xb, ep->dst_mac, ep->src_mac, &reason);
+		if (!ifindex)
+			return drop(c, reason);
+		room = sl_encap_len(ep->tunnel, ep->family);
+		if (bpf_xdp_adjust_head(ctx, -(int)room))
+			return drop(c, SL_DROP_MTU);
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		start = sl_rw_encap(data, data_end, room, &sc->p, ep);
+		if (start < 0)
+			return drop(c, SL_DROP_MTU);
+		if (start && bpf_xdp_adjust_head(ctx, start))
+			return drop(c, SL_DROP_MTU);
+		len = len + room - (uint32_t)start;
+		if (len > (uint64_t)g->mtu + sizeof(struct sl_ethhdr))
+			return drop(c, SL_DROP_MTU);
+		return out(ctx, ifindex, c, len);
+	}
+host:
+	/* tls services' flows, and errors about no flow of ours */
+	c->to_host_pkts++;
+	return XDP_PASS;
+}
+
 SEC("xdp")
 int sluice_xdp(struct xdp_md *ctx)
 {
@@ -477,8 +676,7 @@ int sluice_xdp(struct xdp_md *ctx)
 	rc = sl_xdp_parse(ctx, &p, (__u32)len);
 	if (rc)
 		return drop(c, rc);
-	if (p.key.family == SL_AF_NONE || (p.flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR)) ||
-	    sl_pkt_is_nd(&p)) {
+	if (p.key.family == SL_AF_NONE || (p.flags & SL_PKT_F_FRAG_LATER) || sl_pkt_is_nd(&p)) {
 		c->to_host_pkts++;
 		return XDP_PASS;
 	}
@@ -494,6 +692,15 @@ int sluice_xdp(struct xdp_md *ctx)
 	 * read against: bpf_ktime_get_ns reads the clock source (kvm-clock
 	 * here): 25-35 ns a packet in xdp_bench on this VM */
 	now = bpf_ktime_get_coarse_ns();
+
+	/* ICMP errors: on with the flow they are about, or the kernel's; the
+	 * firewall does not see them */
+	if (p.flags & SL_PKT_F_ICMP_ERR) {
+		sc_->now = now;
+		sc_->len = len;
+		sc_->slot = slot;
+		return sl_xdp_icmp_err(ctx, sc_, c, g);
+	}
 
 	/* The reply of a NAT flow, or a flow of ours. Neither lookup changes
 	 * what the firewall decides: it still comes first. */

@@ -13,8 +13,10 @@
  *     With one worker the port is exactly sl_nat_port_be()'s, the XDP
  *     engine's choice (the differential test holds the engines to it).
  *  2. A worker that receives a packet which may be such a reply (TCP or
- *     UDP to a SNAT address of the snapshot, port in the NAT range) whose
- *     port names another worker puts the mbuf on that worker's hand-off
+ *     UDP to a SNAT address of the snapshot, port in the NAT range), or an
+ *     ICMP error quoting a packet from such an address and port (what a
+ *     backend or a router on its side says about what sluice sent it),
+ *     whose port names another worker puts the mbuf on that worker's hand-off
  *     ring (dp_handoff_steer). Each worker drains its own ring every loop
  *     iteration and handles what it finds as replies, transmitting on its
  *     own queue of the port the packet arrived on.
@@ -146,7 +148,8 @@ dp_handoff_is_snat(const struct dp_snap *s, const struct sl_addr *a, uint8_t fam
 }
 
 /*
- * Called by worker w for a packet p (parsed, past the firewall) that came
+ * Called by worker w for a packet p (parsed, past the firewall, or an ICMP
+ * error, which the firewall does not see) that came
  * in on e->port[port_idx]: if it may be a NAT reply whose flow another
  * worker owns, the mbuf goes to that worker's ring (counted in
  * handoff_pkts) or, the ring being full, is freed (counted as a drop).
@@ -159,15 +162,25 @@ dp_handoff_steer(struct dp_worker *w, const struct dp_engine *e, const struct dp
 		 struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx)
 {
 	const struct dp_handoff *ho = e->ho;
+	const struct sl_flow_key *k = &p->key;
+	struct sl_flow_key r;
 	uint16_t owner;
 
-	if (likely(!ho) || !s->has_nat || !(p->flags & SL_PKT_F_L4) ||
-	    (p->key.proto != SL_IPPROTO_TCP && p->key.proto != SL_IPPROTO_UDP) ||
-	    rte_be_to_cpu_16(p->key.dport_be) < DP_HANDOFF_PORT_MIN)
+	if (likely(!ho) || !s->has_nat || !(p->flags & SL_PKT_F_L4))
 		return 0;
-	owner = dp_handoff_owner(p->key.dport_be, ho->n_workers);
+	/* an ICMP error from a backend's side quotes a packet sluice sent
+	 * the backend: the quote reversed is the reply's key, with its port */
+	if ((p->flags & SL_PKT_F_ICMP_ERR)) {
+		if (!sl_icmp_err_key(p, &r))
+			return 0;
+		k = &r;
+	}
+	if ((k->proto != SL_IPPROTO_TCP && k->proto != SL_IPPROTO_UDP) ||
+	    rte_be_to_cpu_16(k->dport_be) < DP_HANDOFF_PORT_MIN)
+		return 0;
+	owner = dp_handoff_owner(k->dport_be, ho->n_workers);
 	if (owner == w->idx || owner >= e->port[port_idx].nq ||
-	    !dp_handoff_is_snat(s, &p->key.dst, p->key.family))
+	    !dp_handoff_is_snat(s, &k->dst, k->family))
 		return 0;
 	/* the port it came in on, for the owner to answer through */
 	m->port = e->port[port_idx].port_id;

@@ -408,8 +408,178 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_svc_key
 	return mo->v;
 }
 
-/* A packet past the firewall: a reply of one of this worker's NAT flows,
- * a service's packet, or the host's. `hash` is its flow hash. */
+/*
+ * An ICMP error about one of this worker's flows, sent on as the flow's
+ * packets go; the same choices and bytes as the XDP engine's
+ * sl_xdp_icmp_err() (bpf/sluice.bpf.c). The quote reversed
+ * (sl_icmp_err_key) is looked up once:
+ *  1. a NAT reply entry whose client flow is alive (not idle too long,
+ *     still on the backend and NAT port the quote names): the error is
+ *     about what sluice sent that backend; on to the client, toward the
+ *     gateway as nat_reply() sends, about the client's own packet to the
+ *     VIP, from the VIP when the backend itself sent it;
+ *  2. a client's flow whose backend is alive (the checks of a flow hit):
+ *     the error is about what was sent to the client; nat: to the backend
+ *     from the snat address, about the backend's packet to snat:port;
+ *     dsr: to the backend as it is; tunnel: encapsulated to it.
+ * Nothing is made or refreshed in the flow table, and only the core
+ * counters count it (sent, or dropped). 1: the mbuf is gone (queued or
+ * dropped); 0: not about a flow of ours, the host's as before.
+ *
+ * With several workers: an error from a backend's side quotes the NAT
+ * port, so dp_handoff_steer() brings it to the worker that owns the flow,
+ * as it does the replies. An error from a client's side has nothing that
+ * names the worker, and RSS hashes it on its own addresses, not the
+ * flow's: it is found only when it reaches the flow's own worker, and goes
+ * to the host elsewhere.
+ */
+static int
+icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+	   struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx, uint64_t now)
+{
+	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *), *end = data + m->data_len;
+	const uint8_t *my_mac = e->port[port_idx].mac.addr_bytes, *dmac;
+	const struct sl_backend *be;
+	const struct dp_svc *v;
+	struct sl_ft_entry *x, *fe;
+	struct sl_flow_key r;
+	struct sl_svc_key sk;
+	uint32_t fidx, sid, bid;
+
+	if (!sl_icmp_err_key(p, &r))
+		return 0;
+	x = sl_ft_lookup(w->ft, &r, flow_hash(&r, SL_HASH_SEED_FLOW));
+	if (!x)
+		return 0;
+
+	if (x->flow.flags & SL_FLOW_F_NAT_REPLY) {
+		/* 1. from the backend's side */
+		struct sl_addr osrc = p->key.src;
+
+		if (!s->has_nat)
+			return 0;
+		fidx = (uint32_t)x->flow.svc_id << 16 | x->flow.backend_id;
+		fe = fidx < w->ft->capacity ? &w->ft->e[fidx] : NULL;
+		if (!fe || !fe->used || (fe->flow.flags & SL_FLOW_F_NAT_REPLY) ||
+		    fe->flow.nat_port_be != r.dport_be || sl_ft_expired(w->ft, &s->to, fe, now) ||
+		    fe->flow.backend_id >= s->max_backend_id)
+			return 0;
+		be = &s->backends[fe->flow.backend_id];
+		if (be->port_be != r.sport_be || memcmp(&be->addr, &r.src, sizeof(r.src)))
+			return 0;
+		/* the backend's own error comes from the VIP, a router's as it was */
+		if (!memcmp(&osrc, &p->inner.dst, sizeof(osrc)))
+			osrc = fe->key.dst;
+		if (!e->opt.have_gw_mac) {
+			drop(w, m, SL_DROP_NO_NEIGH);
+			return 1;
+		}
+		if (sl_rw_icmp_nat(data, end, p, &osrc, &fe->key.src, &fe->key.src, fe->key.sport_be,
+				   &fe->key.dst, fe->key.dport_be) ||
+		    sl_rw_dsr(data, end, e->opt.gw_mac, my_mac)) {
+			drop(w, m, SL_DROP_ICMP_INNER_BAD);
+			return 1;
+		}
+		tx_enqueue(w, port_idx, m);
+		return 1;
+	}
+
+	/* 2. from the client's side */
+	if (sl_ft_expired(w->ft, &s->to, x, now))
+		return 0;
+	memset(&sk, 0, sizeof(sk));
+	sk.vip = r.dst;
+	sk.port_be = r.dport_be;
+	sk.proto = r.proto;
+	sk.family = r.family;
+	v = dp_snap_lookup(s, &sk);
+	if (!v)
+		return 0;
+	sid = v->svc.id;
+	bid = x->flow.backend_id;
+	if (x->flow.svc_id != sid || bid >= s->max_backend_id ||
+	    !(s->backends[bid].flags & SL_BE_F_ALIVE) || s->backends[bid].svc_id != sid)
+		return 0;
+	be = &s->backends[bid];
+	dmac = next_hop_mac(be);
+
+	switch (v->svc.mode) {
+	case SL_FWD_NAT: {
+		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
+			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+
+		if (!x->flow.nat_port_be)
+			return 0;
+		if (!dmac) {
+			drop(w, m, SL_DROP_NO_NEIGH);
+			return 1;
+		}
+		if (sl_rw_icmp_nat(data, end, p, &snat, &be->addr, &be->addr, be->port_be, &snat,
+				   x->flow.nat_port_be) ||
+		    sl_rw_dsr(data, end, dmac, my_mac)) {
+			drop(w, m, SL_DROP_ICMP_INNER_BAD);
+			return 1;
+		}
+		break;
+	}
+	case SL_FWD_DSR:
+		if (!dmac) {
+			drop(w, m, SL_DROP_NO_NEIGH);
+			return 1;
+		}
+		if (sl_rw_dsr(data, end, dmac, my_mac)) {
+			drop(w, m, SL_DROP_ETH_TRUNC);
+			return 1;
+		}
+		break;
+	case SL_FWD_TUNNEL: {
+		/* as forward() encapsulates the flow's packets */
+		struct sl_encap en;
+		uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
+		int start;
+
+		if (!dmac) {
+			drop(w, m, SL_DROP_NO_NEIGH);
+			return 1;
+		}
+		memset(&en, 0, sizeof(en));
+		en.family = be->family;
+		en.tunnel = v->svc.tunnel;
+		en.dst = be->addr;
+		en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+		en.gue_port_be = v->svc.gue_port_be;
+		en.sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&r, 0) & 0x3fff)));
+		memcpy(en.dst_mac, dmac, 6);
+		memcpy(en.src_mac, my_mac, 6);
+		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
+			drop(w, m, SL_DROP_MTU);
+			return 1;
+		}
+		data = rte_pktmbuf_mtod(m, uint8_t *);
+		start = sl_rw_encap(data, data + m->data_len, room, p, &en);
+		if (start < 0) {
+			drop(w, m, SL_DROP_MTU);
+			return 1;
+		}
+		if (start)
+			rte_pktmbuf_adj(m, (uint16_t)start);
+		if (m->pkt_len > (uint32_t)e->port[port_idx].mtu + RTE_ETHER_HDR_LEN) {
+			drop(w, m, SL_DROP_MTU);
+			return 1;
+		}
+		break;
+	}
+	default:
+		return 0; /* tls: the TLS engine's flows, in user space */
+	}
+	tx_enqueue(w, port_idx, m);
+	return 1;
+}
+
+/* A packet past the firewall (or an ICMP error, which the firewall does not
+ * see): a reply of one of this worker's NAT flows, an error about one of
+ * its flows, a service's packet, or the host's. `hash` is its flow hash
+ * (0 for an ICMP error). */
 static inline void
 dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	 struct rte_mbuf *m, struct sl_pkt *p, uint32_t hash, uint16_t port_idx, uint64_t now,
@@ -419,6 +589,11 @@ dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s
 	struct sl_ft_entry *fe;
 	struct sl_svc_key sk;
 
+	if (p->flags & SL_PKT_F_ICMP_ERR) {
+		if (!icmp_error(w, e, s, m, p, port_idx, now))
+			to_host(w, e, m);
+		return;
+	}
 	/* one lookup of the packet's key serves both: a NAT reply's entry,
 	 * or the flow's own */
 	fe = sl_ft_lookup(w->ft, &p->key, hash);
@@ -450,6 +625,14 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 {
 	if (sl_unlikely(rc)) {
 		drop(w, m, rc);
+		return;
+	}
+	if (s && (p->flags & SL_PKT_F_ICMP_ERR)) {
+		/* ICMP errors: not the firewall's (only those about a flow of
+		 * ours go on, icmp_error()); one from a backend's side may
+		 * belong to another worker, as NAT replies do */
+		if (!dp_handoff_steer(w, e, s, m, p, port_idx))
+			dispatch(w, e, s, m, p, 0, port_idx, now, mo);
 		return;
 	}
 	if (!s || !is_ip_for_us(p) || sl_pkt_is_nd(p)) {

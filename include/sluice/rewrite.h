@@ -303,6 +303,35 @@ sl_rw_icmp_nat(void *data, void *data_end, const struct sl_pkt *p, const struct 
 }
 
 /*
+ * The flow an ICMP error is about, as both engines look it up: an error
+ * (SL_PKT_F_ICMP_ERR) whose quote is TCP or UDP of the outer family with its
+ * ports (not a later fragment: the parser gives those none, and no service
+ * or backend has port 0) is about the packet it quotes, q = p->inner, which
+ * went the other way: *r becomes q reversed (src = q.dst, sport = q.dport,
+ * ...), the key of a NAT reply entry (an error from the backend's side about
+ * what sluice sent a backend) or of a forward flow (an error from the
+ * client's side about what was sent to the client). Returns 1 then, and 0
+ * for an error sluice leaves to the host. Pure function of *p.
+ */
+static SL_ALWAYS_INLINE int
+sl_icmp_err_key(const struct sl_pkt *p, struct sl_flow_key *r)
+{
+	if ((p->flags & (SL_PKT_F_ICMP_ERR | SL_PKT_F_L4)) != (SL_PKT_F_ICMP_ERR | SL_PKT_F_L4) ||
+	    p->inner.family != p->key.family ||
+	    (p->inner.proto != SL_IPPROTO_TCP && p->inner.proto != SL_IPPROTO_UDP) ||
+	    !p->inner.sport_be || !p->inner.dport_be)
+		return 0;
+	r->src = p->inner.dst;
+	r->dst = p->inner.src;
+	r->sport_be = p->inner.dport_be;
+	r->dport_be = p->inner.sport_be;
+	r->proto = p->inner.proto;
+	r->family = p->inner.family;
+	r->pad = 0;
+	return 1;
+}
+
+/*
  * nat's source port for a new flow: the engines try SL_NAT_PORT_TRIES
  * ports in this order (from the flow's hash, 1024..65535) and take the
  * first that no other client's flow holds toward the same backend. Both

@@ -119,7 +119,10 @@ setup(void **state)
 	   " && sysctl -qw net.ipv4.ip_forward=1 && sysctl -qw net.ipv6.conf.all.forwarding=1"
 	   " && ip neigh add 10.230.0.11 lladdr 02:be:00:00:00:11 dev xt0 nud permanent"
 	   " && ip neigh add 10.230.0.12 lladdr 02:be:00:00:00:12 dev xt0 nud permanent"
-	   " && ip neigh add fd00:230::11 lladdr 02:be:00:00:00:11 dev xt0 nud permanent");
+	   " && ip neigh add fd00:230::11 lladdr 02:be:00:00:00:11 dev xt0 nud permanent"
+	   /* clients behind a router */
+	   " && ip neigh add 10.230.0.254 lladdr 02:be:00:00:00:fe dev xt0 nud permanent"
+	   " && ip route add 203.0.113.0/24 via 10.230.0.254 dev xt0");
 	{
 		/* not /sys: it still shows the namespace we came from */
 		struct ifreq ifr;
@@ -320,6 +323,89 @@ test_corpus(void **state)
 	assert_true(forwarded >= 40);
 }
 
+/* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
+static void
+icmp4_set_mtu(uint8_t *f, size_t len, uint16_t mtu)
+{
+	uint8_t *ic = f + 14 + 20;
+	uint16_t c;
+
+	ic[6] = (uint8_t)(mtu >> 8), ic[7] = (uint8_t)mtu;
+	ic[2] = ic[3] = 0;
+	c = pkt_csum(ic, len - 14 - 20, 0);
+	ic[2] = (uint8_t)(c >> 8), ic[3] = (uint8_t)c;
+}
+
+/* A nat flow's packet, then the backend's "fragmentation needed" about
+ * what sluice sent it: on to the client (through the FIB's next hop), from
+ * the VIP, about the client's own packet; byte for byte the error built
+ * from the translated addresses. One with another NAT port, and one
+ * quoting a packet of no flow, go to the kernel untouched. */
+static void
+test_icmp_frag_needed_nat(void **state)
+{
+	static const uint8_t gw_mac[6] = {0x02, 0xbe, 0, 0, 0, 0xfe};
+	uint8_t f[PB_MAX_LEN], out[PB_MAX_LEN + 128], e[PB_MAX_LEN], exp[PB_MAX_LEN];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.9", .dst = VIP4, .proto = 6,
+		.sport = 7100, .dport = 80, .tcp_flags = 0x18, .payload = 1400,
+	};
+	struct pkt_spec q = sp, nq = sp, ne, es = {
+		.family = 4, .proto = SL_IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4,
+		.dst = "10.230.0.1", .quote = &q, .quote_len = 20 + 20 + 64,
+	};
+	char be[INET_ADDRSTRLEN];
+	uint32_t out_len;
+	struct sl_pkt p;
+	size_t len, elen, xlen;
+	uint16_t nport;
+
+	(void)state;
+	configure("mode nat");
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	assert_int_equal(run(f, len, out, &out_len), XDP_TX);
+	assert_int_equal(sl_parse(out, out + out_len, out_len, &p), 0);
+	nport = ntohs(p.key.sport_be);
+	inet_ntop(AF_INET, p.key.dst.b, be, sizeof(be));
+
+	/* the backend's error, quoting the packet as sluice sent it */
+	es.src = be;
+	q.src = "10.230.0.1";
+	q.dst = be;
+	q.sport = nport;
+	q.dport = 80;
+	elen = pkt_build(&es, e, sizeof(e), NULL);
+	assert_true(elen > 0);
+	icmp4_set_mtu(e, elen, 1400);
+	/* what the client must get, toward the clients' router */
+	ne = es;
+	ne.src = VIP4;
+	ne.dst = "203.0.113.9";
+	ne.quote = &nq;
+	xlen = pkt_build(&ne, exp, sizeof(exp), NULL);
+	assert_int_equal(xlen, elen);
+	icmp4_set_mtu(exp, xlen, 1400);
+	memcpy(exp, gw_mac, 6);
+	memcpy(exp + 6, my_mac, 6);
+	assert_int_equal(run(e, elen, out, &out_len), XDP_TX);
+	if (out_len != xlen || memcmp(out, exp, xlen)) {
+		pkt_hexdump("engine", out, out_len);
+		pkt_hexdump("expected", exp, xlen);
+		fail();
+	}
+
+	/* another NAT port, and no flow at all: the kernel's, untouched */
+	q.sport = (uint16_t)(nport ^ 0x4000);
+	elen = pkt_build(&es, e, sizeof(e), NULL);
+	assert_int_equal(run(e, elen, out, &out_len), XDP_PASS);
+	assert_true(out_len == elen && !memcmp(out, e, elen));
+	q.sport = nport;
+	q.dst = "10.230.0.99";
+	elen = pkt_build(&es, e, sizeof(e), NULL);
+	assert_int_equal(run(e, elen, out, &out_len), XDP_PASS);
+	assert_true(out_len == elen && !memcmp(out, e, elen));
+}
+
 /* The same, with next hops resolved into the snapshot (sluiced's way). */
 static void
 test_corpus_resolved(void **state)
@@ -335,6 +421,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_corpus_resolved),
+		cmocka_unit_test(test_icmp_frag_needed_nat),
 	};
 
 	return cmocka_run_group_tests_name("xdp-engine", tests, setup, teardown);

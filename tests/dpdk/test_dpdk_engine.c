@@ -561,6 +561,103 @@ test_nat_forward_bytes(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
+static void
+icmp4_set_mtu(uint8_t *f, size_t len, uint16_t mtu)
+{
+	uint8_t *ic = f + 14 + 20;
+	uint16_t c;
+
+	ic[6] = (uint8_t)(mtu >> 8), ic[7] = (uint8_t)mtu;
+	ic[2] = ic[3] = 0;
+	c = pkt_csum(ic, len - 14 - 20, 0);
+	ic[2] = (uint8_t)(c >> 8), ic[3] = (uint8_t)c;
+}
+
+/* A nat flow's packet, then the backend's "fragmentation needed" about
+ * what sluice sent it: on to the client (toward --gw-mac), from the VIP,
+ * about the client's own packet; byte for byte the error built from the
+ * translated addresses. An error quoting another NAT port goes to the
+ * host. Neither touches the flow or the service's counters. */
+static void
+test_icmp_frag_needed_nat(void **state)
+{
+	uint8_t f[PB_MAX_LEN], e[PB_MAX_LEN], exp[PB_MAX_LEN], gw[6];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.9", .dst = "198.51.100.61", .proto = 6,
+		.sport = 7100, .dport = 80, .tcp_flags = 0x18, .payload = 1400,
+	};
+	struct pkt_spec q = sp, ne, nq = sp, es = {
+		.family = 4, .proto = SL_IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4,
+		.src = "10.0.7.2", .dst = LOCAL4, .quote = &q, .quote_len = 20 + 20 + 64,
+	};
+	struct sl_pkt p;
+	struct rte_mbuf *m;
+	size_t len, elen, xlen;
+	uint64_t svc_pkts, be_pkts, rx, tx, host;
+	uint16_t nport;
+	int id;
+
+	(void)state;
+	cfg_reset();
+	exec("add service icmpnat 198.51.100.61:80 proto tcp sched rr mode nat");
+	exec("add backend icmpnat 10.0.7.2:8080");
+	apply();
+	id = be_id("10.0.7.2");
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	inject(f, len);
+	m = recv_one();
+	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	nport = ntohs(p.key.sport_be);
+	rte_pktmbuf_free(m);
+	read_stats();
+	svc_pkts = st.svc[prev->svc[0].svc.id].pkts;
+	be_pkts = st.backend[id].pkts;
+	rx = st.core[0].rx_pkts;
+	tx = st.core[0].tx_pkts;
+	host = st.core[0].to_host_pkts;
+
+	/* the backend's error, quoting the packet as sluice sent it */
+	q.src = LOCAL4;
+	q.dst = "10.0.7.2";
+	q.sport = nport;
+	q.dport = 8080;
+	elen = pkt_build(&es, e, sizeof(e), NULL);
+	assert_true(elen > 0);
+	icmp4_set_mtu(e, elen, 1400);
+	/* what the client must get */
+	ne = es;
+	ne.src = "198.51.100.61";
+	ne.dst = "203.0.113.9";
+	ne.quote = &nq;
+	xlen = pkt_build(&ne, exp, sizeof(exp), NULL);
+	assert_int_equal(xlen, elen);
+	icmp4_set_mtu(exp, xlen, 1400);
+	assert_int_equal(rte_ether_unformat_addr("02:99:00:00:00:fe",
+						 (struct rte_ether_addr *)gw), 0);
+	memcpy(exp, gw, 6);
+	memcpy(exp + 6, port_mac.addr_bytes, 6);
+	inject(e, elen);
+	m = recv_one();
+	expect_frame(m, exp, xlen);
+	rte_pktmbuf_free(m);
+	wait_rx(rx + 1);
+	/* counted sent, and by no service or backend */
+	assert_int_equal(st.core[0].tx_pkts, tx + 1);
+	assert_int_equal(st.svc[prev->svc[0].svc.id].pkts, svc_pkts);
+	assert_int_equal(st.backend[id].pkts, be_pkts);
+
+	/* another NAT port: nobody's flow, the host's */
+	q.sport = (uint16_t)(nport ^ 0x4000);
+	elen = pkt_build(&es, e, sizeof(e), NULL);
+	inject(e, elen);
+	wait_rx(rx + 2);
+	assert_int_equal(st.core[0].to_host_pkts, host + 1);
+	assert_int_equal(st.core[0].tx_pkts, tx + 1);
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
+}
+
 static void
 test_flows_listing(void **state)
 {
@@ -755,8 +852,9 @@ test_arp_nd_answered(void **state)
 static int
 setup(void **state)
 {
-	char *opts[] = {"--local-ip", LOCAL4, NULL};
-	struct sl_engine_args a = {.argc = 2, .argv = opts};
+	/* clients behind a gateway: where NAT replies and errors go */
+	char *opts[] = {"--local-ip", LOCAL4, "--gw-mac", "02:99:00:00:00:fe", NULL};
+	struct sl_engine_args a = {.argc = 4, .argv = opts};
 	char err[256];
 
 	(void)state;
@@ -798,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_dsr_bytes),
 		cmocka_unit_test(test_tunnel_ipip_bytes),
 		cmocka_unit_test(test_tunnel_gue_bytes),
+		cmocka_unit_test(test_icmp_frag_needed_nat),
 		cmocka_unit_test(test_nat_forward_bytes),
 		cmocka_unit_test(test_flows_listing),
 		cmocka_unit_test(test_arp_nd_answered),
