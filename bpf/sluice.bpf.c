@@ -573,15 +573,17 @@ client_side:
 	if (!xb || !(xb->be.flags & SL_BE_F_ALIVE) || xb->be.svc_id != (uint16_t)svc->id)
 		goto host;
 
-	if (svc->mode == SL_FWD_NAT) {
+	if (svc->mode == SL_FWD_NAT || svc->mode == SL_FWD_DSR) {
+		/* nat: translated, from the snat address, about the backend's
+		 * own packet; dsr: as it is (the backend holds the VIP) */
 		struct sl_addr *snat = &sc->a[0], *baddr = &sc->a[1];
 		uint16_t bport = xb->be.port_be, nport = fl->f.nat_port_be;
+		int nat = svc->mode == SL_FWD_NAT;
 
 		*snat = svc->flags & SL_SVC_F_SNAT_SET ? svc->snat :
 			sc->p.key.family == SL_AF_INET ? g->snat4 : g->snat6;
 		*baddr = xb->be.addr;
-
-		if (!nport)
+		if (nat && !nport)
 			goto host;
 		data = (void *)(long)ctx->data;
 		data_end = (void *)(long)ctx->data_end;
@@ -591,19 +593,8 @@ client_side:
 		ifindex = backend_hop_in(ctx, &sc->fib, xb, eth->dst, eth->src, &reason);
 		if (!ifindex)
 			return drop(c, reason);
-		if (sl_rw_icmp_nat(data, data_end, &sc->p, snat, baddr, baddr, bport, snat, nport))
+		if (nat && sl_rw_icmp_nat(data, data_end, &sc->p, snat, baddr, baddr, bport, snat, nport))
 			return drop(c, SL_DROP_ICMP_INNER_BAD);
-		return out(ctx, ifindex, c, len);
-	}
-	if (svc->mode == SL_FWD_DSR) {
-		data = (void *)(long)ctx->data;
-		data_end = (void *)(long)ctx->data_end;
-		eth = data;
-		if ((void *)(eth + 1) > data_end)
-			return drop(c, SL_DROP_ETH_TRUNC);
-		ifindex = backend_hop_in(ctx, &sc->fib, xb, eth->dst, eth->src, &reason);
-		if (!ifindex)
-			return drop(c, reason);
 		return out(ctx, ifindex, c, len);
 	}
 	if (svc->mode == SL_FWD_TUNNEL) {
