@@ -293,6 +293,36 @@ round_trip(const struct nat_case *c, uint16_t cport, uint16_t q_req, uint16_t q_
 	assert_int_equal(ring_port_pending(&rp, 0) + ring_port_pending(&rp, 1), 0);
 }
 
+/* A backend's "fragmentation needed" (IPv4) or "packet too big" (IPv6)
+ * about what sluice sent it for the flow (client, cport) with NAT port
+ * nport (translated = 0), or the same error as the client must receive it
+ * (translated = 1: from the VIP, about the client's own packet, toward
+ * --gw-mac from the port's MAC). */
+static size_t
+icmp_err(const struct nat_case *c, uint16_t cport, uint16_t nport, int translated, uint8_t *f)
+{
+	struct pkt_spec q = {
+		.family = c->family, .proto = c->proto, .payload = 40,
+		.tcp_flags = c->proto == 6 ? SL_TCP_SYN : 0,
+		.src = translated ? c->client : c->snat, .dst = translated ? c->vip : c->backend,
+		.sport = translated ? cport : nport, .dport = translated ? c->vport : c->bport,
+	};
+	struct pkt_spec e = {
+		.family = c->family, .proto = c->family == 4 ? SL_IPPROTO_ICMP : SL_IPPROTO_ICMPV6,
+		.icmp_type = c->family == 4 ? 3 : 2, .icmp_code = c->family == 4 ? 4 : 0,
+		.src = translated ? c->vip : c->backend, .dst = translated ? c->client : c->snat,
+		.quote = &q, .quote_len = (c->family == 4 ? 20 : 40) + 8,
+	};
+	size_t len = pkt_build(&e, f, PB_MAX_LEN, NULL);
+
+	assert_true(len > 0);
+	if (translated) {
+		memcpy(f, gw_mac, 6);
+		memcpy(f + 6, port_mac.addr_bytes, 6);
+	}
+	return len;
+}
+
 /* ---- tests --------------------------------------------------------------------- */
 
 static void
@@ -329,6 +359,45 @@ test_reply_other_queue(void **state)
 }
 
 /* The reply on the owner's own queue: no hand-off. */
+/* A backend's ICMP error about a nat flow quotes the NAT port: the worker
+ * that receives it hands it to the flow's worker, which sends it on to the
+ * client translated, out of its own queue. */
+static void
+test_icmp_error_other_queue(void **state)
+{
+	const struct nat_case *cases[] = {&tcp4, &udp4, &tcp6};
+	uint8_t f[PB_MAX_LEN], want[PB_MAX_LEN];
+	struct sl_core_counters before, after;
+	struct rte_mbuf *m;
+	uint16_t q, nport, cport;
+	size_t i, len, wlen;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		for (q = 0; q < 2; q++) {
+			cport = (uint16_t)(13000 + 100 * i + q);
+			read_stats();
+			before = sum();
+			nport = request(cases[i], cport, q);
+			wait_done(before.rx_pkts + 1);
+			len = icmp_err(cases[i], cport, nport, 0, f);
+			wlen = icmp_err(cases[i], cport, nport, 1, want);
+			assert_int_equal(ring_port_inject(&rp, (uint16_t)(1 - q), f, len), 0);
+			m = recv_on(q, "the ICMP error");
+			if (m->pkt_len != wlen || memcmp(rte_pktmbuf_mtod(m, const uint8_t *), want, wlen)) {
+				pkt_hexdump("expected", want, wlen);
+				pkt_hexdump("got", rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+				fail_msg("case %zu, flow on worker %u: the translated error differs", i, q);
+			}
+			rte_pktmbuf_free(m);
+			wait_done(before.rx_pkts + 2);
+			after = sum();
+			assert_int_equal(after.handoff_pkts - before.handoff_pkts, 1);
+			assert_int_equal(after.to_host_pkts, before.to_host_pkts);
+			assert_int_equal(after.dropped_pkts, before.dropped_pkts);
+		}
+}
+
 static void
 test_reply_own_queue(void **state)
 {
@@ -637,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_port_choice),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_reply_other_queue),
+		cmocka_unit_test(test_icmp_error_other_queue),
 		cmocka_unit_test(test_reply_own_queue),
 		cmocka_unit_test(test_reply_burst),
 		cmocka_unit_test(test_not_replies),
