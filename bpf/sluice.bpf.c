@@ -695,8 +695,31 @@ int sluice_xdp(struct xdp_md *ctx)
 
 	/* The reply of a NAT flow, or a flow of ours. Neither lookup changes
 	 * what the firewall decides: it still comes first. */
-	if (g->has_nat)
+	if (g->has_nat) {
 		nat = bpf_map_lookup_elem(&sl_nat, &p.key);
+		/* a reply entry stands for its client's flow only while that
+		 * flow is still on this backend and port: a flow reopened or
+		 * rescheduled elsewhere leaves it stale, and the old backend's
+		 * late packets must not reach the client's new connection */
+		if (nat) {
+			struct sl_flow_key *fk = &sc_->fk;
+			struct sl_xdp_flow *cf;
+
+			__builtin_memset(fk, 0, sizeof(*fk));
+			fk->src = nat->client;
+			fk->dst = nat->vip;
+			fk->sport_be = nat->client_port_be;
+			fk->dport_be = nat->vip_port_be;
+			fk->proto = p.key.proto;
+			fk->family = p.key.family;
+			cf = bpf_map_lookup_elem(&sl_flows, fk);
+			if (!cf || cf->f.backend_id != nat->backend_id ||
+			    cf->f.nat_port_be != p.key.dport_be) {
+				bpf_map_delete_elem(&sl_nat, &p.key);
+				nat = NULL;
+			}
+		}
+	}
 	if (!nat)
 		fl = bpf_map_lookup_elem(&sl_flows, &p.key);
 
@@ -884,8 +907,15 @@ int sluice_xdp(struct xdp_md *ctx)
 				rk.dport_be = sl_nat_port_be(h, (uint32_t)i);
 				taken = bpf_map_lookup_elem(&sl_nat, &rk);
 				if (!taken || (taken->client.w[0] == p.key.src.w[0] &&
+					       taken->client.w[1] == p.key.src.w[1] &&
+					       taken->client.w[2] == p.key.src.w[2] &&
 					       taken->client.w[3] == p.key.src.w[3] &&
-					       taken->client_port_be == p.key.sport_be))
+					       taken->client_port_be == p.key.sport_be &&
+					       taken->vip.w[0] == p.key.dst.w[0] &&
+					       taken->vip.w[1] == p.key.dst.w[1] &&
+					       taken->vip.w[2] == p.key.dst.w[2] &&
+					       taken->vip.w[3] == p.key.dst.w[3] &&
+					       taken->vip_port_be == p.key.dport_be))
 					break;
 			}
 			if (i == SL_NAT_PORT_TRIES)

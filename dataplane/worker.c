@@ -367,9 +367,14 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 		return 0;
 	fidx = (uint32_t)re->flow.svc_id << 16 | re->flow.backend_id;
 	fe = fidx < w->ft->capacity ? &w->ft->e[fidx] : NULL;
+	/* the reply entry stands for its flow only while the flow is still on
+	 * this backend and port: reopened or rescheduled elsewhere, the old
+	 * backend's late packets must not reach the client's new connection */
 	if (!fe || !fe->used || (fe->flow.flags & SL_FLOW_F_NAT_REPLY) ||
-	    fe->flow.nat_port_be != p->key.dport_be) {
-		sl_ft_remove(w->ft, re); /* its flow is gone */
+	    fe->flow.nat_port_be != p->key.dport_be || fe->flow.backend_id >= s->max_backend_id ||
+	    s->backends[fe->flow.backend_id].port_be != p->key.sport_be ||
+	    memcmp(&s->backends[fe->flow.backend_id].addr, &p->key.src, sizeof(p->key.src))) {
+		sl_ft_remove(w->ft, re); /* its flow is gone, or moved */
 		return 0;
 	}
 	if (!e->opt.have_gw_mac) {
@@ -385,7 +390,6 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 	}
 	sl_ft_touch(w->ft, re, now);
 	sl_ft_touch(w->ft, fe, now);
-	(void)s;
 	tx_enqueue(w, port_idx, m);
 	return 1;
 }
