@@ -81,9 +81,15 @@ tx_flush(struct dp_worker *w, const struct dp_engine *e)
 			bytes -= w->tx[i][k]->pkt_len;
 			drop(w, w->tx[i][k], SL_DROP_TX_FULL);
 		}
+		w->ntx[i] = 0;
+		if (i == e->exc_port) {
+			/* to the kernel: counted as to_host already, once; what the
+			 * tap would not take is a drop instead */
+			w->core.to_host_pkts -= (uint64_t)(n - sent);
+			continue;
+		}
 		w->core.tx_pkts += sent;
 		w->core.tx_bytes += bytes;
-		w->ntx[i] = 0;
 	}
 }
 
@@ -778,8 +784,8 @@ dp_worker_main(void *arg)
 					w->core.rx_bytes += pkts[k]->pkt_len;
 					if (e->port[0].nq > w->idx)
 						tx_enqueue(w, 0, pkts[k]);
-					else
-						rte_pktmbuf_free(pkts[k]);
+					else	/* the NIC has no queue for this worker */
+						drop(w, pkts[k], SL_DROP_TX_FULL);
 				}
 			} else {
 				handle_burst(w, e, s && w->ft ? s : NULL, pkts, n, i, now);

@@ -262,8 +262,14 @@ def test_dpdk_end_to_end():
         assert 'net_tap0): link down' in d.log_text(), d.log_text()[-2000:]
         print('     link of net_tap0 down and up again: seen, logged, 2 changes counted')
 
-        st = d.json('show stats')
-        print('     counters: rx %d tx %d to_host %d dropped %d (%s)' % (
+        # every packet received is accounted for once: sent, to the host
+        # (the exception port), or dropped by reason
+        def balanced():
+            st = d.json('show stats')
+            return st if st['rx_pkts'] == st['tx_pkts'] + st['to_host_pkts'] + \
+                st['dropped_pkts'] else None
+        st = wait_for(balanced, 10, 'rx = tx + to_host + dropped')
+        print('     counters: rx %d = tx %d + to_host %d + dropped %d (%s)' % (
             st['rx_pkts'], st['tx_pkts'], st['to_host_pkts'], st['dropped_pkts'],
             ', '.join('%s %d' % kv for kv in st['drops'].items() if kv[1])))
     finally:
