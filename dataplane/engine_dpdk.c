@@ -394,6 +394,7 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 			for (tries = 0; tries < 4; tries++) {
 				uint32_t s0 = __atomic_load_n(&ft->seq, __ATOMIC_ACQUIRE), s1;
 
+				now = dp_now_ns(e);
 				memcpy(buf, &ft->e[base], cnt * sizeof(*buf));
 				/* the chunk's buckets: its entries' stamps (base and cnt
 				 * are multiples of SL_FT_WAYS) */
@@ -422,10 +423,16 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				f->backend_id = x->flow.backend_id;
 				f->core = i;
 				f->flags = x->flow.flags;
-				f->idle_ms = (uint32_t)RTE_MIN(
-					sl_ft_idle_of_stamp(bk[k / SL_FT_WAYS].stamp[k % SL_FT_WAYS], now) /
-						1000000u,
-					(uint64_t)UINT32_MAX);
+				/* a stamp the worker wrote after `now` was read is
+				 * "just now", not 2^32 units ago */
+				{
+					uint32_t st = bk[k / SL_FT_WAYS].stamp[k % SL_FT_WAYS];
+					int32_t ago = (int32_t)(sl_ft_stamp(now) - st);
+
+					f->idle_ms = ago <= 0 ? 0 : (uint32_t)RTE_MIN(
+						sl_ft_idle_of_stamp(st, now) / 1000000u,
+						(uint64_t)UINT32_MAX);
+				}
 			}
 		}
 	}
