@@ -110,8 +110,10 @@ commit(struct sl_daemon *d, struct sl_config *next, char *err, size_t errlen)
 		free(saved);
 		return -1;
 	}
-	/* next hops from the kernel's tables: engines need not ask per packet */
+	/* next hops from the kernel's tables: engines need not ask per packet;
+	 * new backends get quick looks until their MACs come */
 	sl_neigh_fill(snap);
+	d->neigh_quick = 0;
 	if (d->engine->ops->apply(d->engine, snap, err, errlen) < 0) {
 		d->applies_failed++;
 		sl_snapshot_free(snap);
@@ -373,8 +375,11 @@ on_neigh(struct sl_timer *t)
 			for (i = 0; i < tmp.max_backend_id; i++) {
 				changed |= memcmp(tmp.backends[i].mac, d->snap->backends[i].mac, 6) ||
 					   tmp.backends[i].ifindex != d->snap->backends[i].ifindex;
-				pending |= tmp.backends[i].family && !tmp.backends[i].ifindex;
 			}
+			/* sooner while one with a route waits for its MAC, for ten
+			 * looks (3 s); one that never answers is looked at as the rest */
+			pending = sl_neigh_waiting && d->neigh_quick < 10;
+			d->neigh_quick = sl_neigh_waiting ? d->neigh_quick + 1 : 0;
 			free(tmp.backends);
 		}
 	}

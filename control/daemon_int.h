@@ -36,6 +36,7 @@ struct sl_daemon {
 	struct sl_sinks *sinks;   /* monitoring sinks (a thread of their own) */
 	struct sl_timer push;     /* renders metrics for the sinks that are due */
 	struct sl_timer tick;     /* the engine's once-a-second look at its links */
+	unsigned int neigh_quick; /* quick neighbour looks in a row (NEIGH_PENDING_MS) */
 	/* counters of reused ids start from their value at reuse */
 	uint32_t seen_svc[SL_MAX_SERVICES], seen_be[SL_MAX_BACKENDS];
 	struct sl_svc_counters base_svc[SL_MAX_SERVICES];

@@ -219,6 +219,8 @@ kick(int af, uint32_t ifindex, const uint8_t *addr)
 
 /* One dump of the neighbour table, then a route lookup per backend: a
  * snapshot of thousands of backends costs one dump, not thousands. */
+unsigned int sl_neigh_waiting;
+
 unsigned int
 sl_neigh_fill(struct sl_snapshot *s)
 {
@@ -231,6 +233,7 @@ sl_neigh_fill(struct sl_snapshot *s)
 	uint32_t i;
 	size_t k;
 
+	sl_neigh_waiting = 0;
 	if (nl_fd < 0 && (nl_fd = nl_open()) < 0)
 		return 0;
 	memset(&req, 0, sizeof(req));
@@ -263,8 +266,10 @@ sl_neigh_fill(struct sl_snapshot *s)
 				break;
 			}
 		}
-		if (k == t.n)
+		if (k == t.n) {
 			kick(af, rr.oif, want);
+			sl_neigh_waiting++;
+		}
 	}
 	/* the kicks' acknowledgements (NLM_F_ACK was not asked, errors may
 	 * still come): leave nothing queued for the next request */

@@ -17,5 +17,8 @@
  * many were resolved. */
 struct sl_snapshot;
 unsigned int sl_neigh_fill(struct sl_snapshot *s);
+/* After a fill: backends with a route whose neighbour the kernel has not
+ * resolved yet (it was asked to). */
+extern unsigned int sl_neigh_waiting;
 
 #endif
