@@ -31,8 +31,14 @@ running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
 
 if [ "${1:-}" = down ]; then
 	if running; then
-		kill -TERM "$(cat "$PIDF")"
+		pid=$(cat "$PIDF")
+		kill -TERM "$pid"
 		for _ in $(seq 1 100); do running || break; sleep 0.1; done
+		if running; then
+			echo "demo.sh: sluiced (pid $pid) did not stop in 10 s: killing it" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+			sleep 0.5
+		fi
 	fi
 	bash deploy/lab.sh down "$P"
 	echo "demo.sh: stopped sluiced and removed the $P-* namespaces"

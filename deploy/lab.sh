@@ -27,7 +27,7 @@
 #   deploy/lab.sh down [PREFIX]     remove everything it made
 #   deploy/lab.sh env [PREFIX]      print the addresses as shell variables
 # PREFIX defaults to "sluice"; names stay short (interface names <= 15).
-set -euo pipefail
+set -Eeuo pipefail
 
 cmd=${1:-}
 P=${2:-sluice}
@@ -42,7 +42,7 @@ VIP6=2001:db8:10::10
 CL_MAC=02:5c:00:00:00:02
 
 usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+	sed -n '2,/^set -Eeuo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -112,11 +112,26 @@ http {
 EOF
 }
 
+# every namespace there and both web servers running
+complete() {
+	local n b
+	for n in sw cl lb b1 b2; do
+		ip netns list | grep -qw "$(ns "$n")" || return 1
+	done
+	for b in b1 b2; do
+		[ -f "$RUN/$b/nginx.pid" ] && kill -0 "$(cat "$RUN/$b/nginx.pid")" 2>/dev/null || return 1
+	done
+}
+
 up() {
-	if ip netns list | grep -qw "$(ns sw)"; then
+	if complete; then
 		echo "lab.sh: $P is up already (deploy/lab.sh down $P removes it)"
 		return 0
 	fi
+	# a half-made lab (an earlier run that failed): start again
+	down
+	# and if this one fails, leave nothing half-made behind
+	trap 'echo "lab.sh: setting up $P failed: removing what was made" >&2; down' ERR
 	mkdir -p "$RUN"
 	for n in sw cl lb b1 b2; do
 		ip netns add "$(ns "$n")"
@@ -152,6 +167,7 @@ up() {
 		nginx_conf "$RUN/$b" "$b"
 		in_ns "$b" nginx -c "$RUN/$b/nginx.conf"
 	done
+	trap - ERR
 	echo "lab.sh: $P is up: client $(ns cl), backends $(ns b1) $(ns b2) (nginx), load balancer $(ns lb) (NIC lb0)"
 }
 
