@@ -87,12 +87,80 @@ tx_flush(struct dp_worker *w, const struct dp_engine *e)
 	}
 }
 
+/* The last service a burst looked up: packets of a burst mostly go to one.
+ * Its key is kept as the flow key's destination words (address, then port,
+ * proto and family, which the flow key holds in that order at offset 16), so
+ * that a packet is compared with three word compares and no key is built.
+ * The service's packet and byte counts are kept here too and added to the
+ * worker's counters when the burst moves on to another service or ends. */
+struct svc_memo {
+	uint64_t vip[2];
+	uint32_t ppf;                 /* dport_be | proto << 16 | family << 24 */
+	int valid;
+	const struct dp_svc *v;
+	uint32_t sid;
+	uint64_t pkts, bytes;         /* of service sid, not yet in w->svc[] */
+};
+
+static inline void
+svc_memo_flush(struct dp_worker *w, struct svc_memo *mo)
+{
+	if (mo->pkts) {
+		w->svc[mo->sid].pkts += mo->pkts;
+		w->svc[mo->sid].bytes += mo->bytes;
+		mo->pkts = 0;
+		mo->bytes = 0;
+	}
+}
+
+/* A packet of service v (v->svc.id), `len` bytes, counted. */
+static inline void
+svc_memo_count(struct dp_worker *w, struct svc_memo *mo, uint32_t sid, uint32_t len)
+{
+	if (sl_unlikely(sid != mo->sid)) {
+		svc_memo_flush(w, mo);
+		mo->sid = sid;
+	}
+	mo->pkts++;
+	mo->bytes += len;
+}
+
+static inline const struct dp_svc *
+svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_key *fk)
+{
+	uint64_t a[2];
+	uint32_t ppf;
+
+	SL_STATIC_ASSERT(offsetof(struct sl_flow_key, dport_be) == 34 &&
+			 offsetof(struct sl_flow_key, family) == 37, "flow key layout");
+	memcpy(a, &fk->dst, 16);
+	memcpy(&ppf, &fk->dport_be, 4);
+	if (sl_unlikely(!mo->valid || ((a[0] ^ mo->vip[0]) | (a[1] ^ mo->vip[1]) | (ppf ^ mo->ppf)))) {
+		struct sl_svc_key sk;
+
+		memset(&sk, 0, sizeof(sk));
+		sk.vip = fk->dst;
+		sk.port_be = fk->dport_be;
+		sk.proto = fk->proto;
+		sk.family = fk->family;
+		mo->vip[0] = a[0];
+		mo->vip[1] = a[1];
+		mo->ppf = ppf;
+		mo->v = dp_snap_lookup(s, &sk);
+		mo->valid = 1;
+	}
+	return mo->v;
+}
+
 static inline const uint8_t *
 next_hop_mac(const struct sl_backend *b)
 {
-	static const uint8_t zero[6];
+	uint32_t a;
+	uint16_t c;
 
-	return memcmp(b->mac, zero, 6) ? b->mac : NULL;
+	memcpy(&a, b->mac, 4);
+	memcpy(&c, b->mac + 4, 2);
+	return (a | c) ? b->mac : NULL;
 }
 
 /* A packet for a service: its flow, its backend, its rewrite. `fe` is what
@@ -101,7 +169,7 @@ next_hop_mac(const struct sl_backend *b)
 static void
 forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	const struct dp_svc *v, struct rte_mbuf *m, struct sl_pkt *p, struct sl_ft_entry *fe,
-	uint32_t hash, uint16_t port_idx, uint64_t now)
+	uint32_t hash, uint16_t port_idx, uint64_t now, struct svc_memo *mo)
 {
 	const struct sl_backend *be;
 	uint32_t sid = v->svc.id;
@@ -152,9 +220,9 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		fe->flow.flags |= SL_FLOW_F_RST_SEEN;
 	sl_ft_touch(w->ft, fe, now);
 
-	w->svc[sid].pkts++;
-	w->svc[sid].bytes += m->pkt_len;
-	w->svc[sid].new_flows += (uint64_t)is_new;
+	svc_memo_count(w, mo, sid, m->pkt_len);
+	if (is_new)
+		w->svc[sid].new_flows++;
 	w->be[bid].pkts++;
 	w->be[bid].bytes += m->pkt_len;
 	w->be[bid].new_flows += (uint64_t)is_new;
@@ -390,34 +458,15 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 	return 1;
 }
 
-/* The last service a burst looked up: packets of a burst mostly go to one. */
-struct svc_memo {
-	struct sl_svc_key key;
-	const struct dp_svc *v;
-	int valid;
-};
-
-static inline const struct dp_svc *
-svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_svc_key *k)
-{
-	if (!mo->valid || memcmp(&mo->key, k, sizeof(*k))) {
-		mo->key = *k;
-		mo->v = dp_snap_lookup(s, k);
-		mo->valid = 1;
-	}
-	return mo->v;
-}
-
 /* A packet past the firewall: a reply of one of this worker's NAT flows,
  * a service's packet, or the host's. `hash` is its flow hash. */
-static inline void
+static inline __rte_always_inline void
 dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	 struct rte_mbuf *m, struct sl_pkt *p, uint32_t hash, uint16_t port_idx, uint64_t now,
 	 struct svc_memo *mo)
 {
 	const struct dp_svc *v;
 	struct sl_ft_entry *fe;
-	struct sl_svc_key sk;
 
 	/* one lookup of the packet's key serves both: a NAT reply's entry,
 	 * or the flow's own */
@@ -428,17 +477,12 @@ dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s
 		if (fe && !fe->used)
 			fe = NULL; /* a reply entry, removed: its flow was gone */
 	}
-	memset(&sk, 0, sizeof(sk));
-	sk.vip = p->key.dst;
-	sk.port_be = p->key.dport_be;
-	sk.proto = p->key.proto;
-	sk.family = p->key.family;
-	v = svc_lookup(s, mo, &sk);
+	v = svc_lookup(s, mo, &p->key);
 	if (!v) {
 		to_host(w, e, m);
 		return;
 	}
-	forward(w, e, s, v, m, p, fe, hash, port_idx, now);
+	forward(w, e, s, v, m, p, fe, hash, port_idx, now, mo);
 }
 
 /* One packet of the burst, parsed and past the firewall; `hash` is its
@@ -502,6 +546,7 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 			else
 				to_host(w, e, m[k]); /* cannot be: it parsed where it came in */
 		}
+		svc_memo_flush(w, &mo);
 		w->core.flows_active = w->ft->count;
 		sl_ft_write_end(w->ft);
 		tx_flush(w, e);
@@ -557,6 +602,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 	}
 	for (k = 0; k < n; k++)
 		handle(w, e, s, m[k], &p[k], rc[k], act[k], hash[k], port_idx, now, &mo);
+	svc_memo_flush(w, &mo);
 }
 
 int
