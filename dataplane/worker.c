@@ -163,6 +163,93 @@ next_hop_mac(const struct sl_backend *b)
 	return (a | c) ? b->mac : NULL;
 }
 
+/*
+ * tunnel: the outer headers prepared for the backend (struct dp_tun_hdr),
+ * copied in front of the packet's IP header with its lengths, checksum and
+ * GUE source port set: the bytes sl_rw_encap() writes, with the same
+ * checks, without building them. `data` is the frame once th->room bytes
+ * were prepended. Returns what sl_rw_encap() returns.
+ */
+static inline int
+tun_write(uint8_t *data, const uint8_t *end, const struct sl_pkt *p, const struct dp_tun_hdr *th,
+	  uint16_t sport_be, const uint8_t *src_mac)
+{
+	uint32_t trim, payload = (uint32_t)p->l3_len + th->gue;
+	uint8_t *cur, *ip;
+	uint16_t len_be;
+
+	if (p->n_vlan > SL_VLAN_MAX || p->l3_off != sizeof(struct sl_ethhdr) + 4u * p->n_vlan)
+		return -1;
+	trim = (uint32_t)p->n_vlan << 2;
+	cur = data + trim;
+	if (cur + th->len > end || payload > th->max_payload)
+		return -1;
+	/* 34 to 66 bytes, in fixed 32-byte copies (overlapping, same bytes) */
+	memcpy(cur, th->b, 32);
+	if (th->len > 64)
+		memcpy(cur + 32, th->b + 32, 32);
+	memcpy(cur + th->len - 32, th->b + th->len - 32, 32);
+	memcpy(cur + 6, src_mac, 6);
+	ip = cur + sizeof(struct sl_ethhdr);
+	if (th->ip_len == sizeof(struct sl_ip4hdr)) {
+		struct sl_ip4hdr *ip4 = (struct sl_ip4hdr *)ip;
+
+		len_be = sl_htons((uint16_t)(payload + sizeof(*ip4)));
+		ip4->tot_len_be = len_be;
+		ip4->check = (uint16_t)~sl_csum_fold(th->csum + len_be);
+	} else {
+		((struct sl_ip6hdr *)ip)->payload_len_be = sl_htons((uint16_t)payload);
+	}
+	if (th->gue) {
+		struct sl_udphdr *uh = (struct sl_udphdr *)(ip + th->ip_len);
+
+		uh->sport_be = sport_be;
+		uh->len_be = sl_htons((uint16_t)payload);
+	}
+	return (int)trim;
+}
+
+/* tunnel, the long way: the outer headers built for this packet (a
+ * backend without prepared headers; cannot be while snapshots make them
+ * for every tunnel backend). */
+static void
+tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc *v,
+	     const struct sl_backend *be, struct rte_mbuf *m, const struct sl_pkt *p,
+	     const struct sl_ft_entry *fe, const uint8_t *dmac, uint16_t port_idx)
+{
+	struct sl_encap en;
+	uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
+	uint8_t *data;
+	int start;
+
+	memset(&en, 0, sizeof(en));
+	en.family = be->family;
+	en.tunnel = v->svc.tunnel;
+	en.dst = be->addr;
+	en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+	en.gue_port_be = v->svc.gue_port_be;
+	en.sport_be = fe->tun_sport_be;
+	memcpy(en.dst_mac, dmac, 6);
+	memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
+	if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
+		drop(w, m, SL_DROP_MTU);
+		return;
+	}
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+	start = sl_rw_encap(data, data + m->data_len, room, p, &en);
+	if (start < 0) {
+		drop(w, m, SL_DROP_MTU);
+		return;
+	}
+	if (start)
+		rte_pktmbuf_adj(m, (uint16_t)start);
+	if (m->pkt_len > (uint32_t)e->port[port_idx].mtu + RTE_ETHER_HDR_LEN) {
+		drop(w, m, SL_DROP_MTU);
+		return;
+	}
+	tx_enqueue(w, port_idx, m);
+}
+
 /* A packet for a service: its flow, its backend, its rewrite. `fe` is what
  * the burst's lookup found for the packet's key (NULL: nothing), `hash`
  * the key's flow hash. */
@@ -242,28 +329,23 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		}
 		break;
 	case SL_FWD_TUNNEL: {
-		struct sl_encap en;
-		uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
+		const struct dp_tun_hdr *th = &s->tun[2 * bid + (p->key.family != SL_AF_INET)];
 		int start;
 
-		memset(&en, 0, sizeof(en));
-		en.family = be->family;
-		en.tunnel = v->svc.tunnel;
-		en.dst = be->addr;
-		en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
-		en.gue_port_be = v->svc.gue_port_be;
 		/* the GUE source port: from the flow's key, computed once a flow */
 		if (!fe->tun_sport_be)
 			fe->tun_sport_be = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
-		en.sport_be = fe->tun_sport_be;
-		memcpy(en.dst_mac, dmac, 6);
-		memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
-		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
+		if (sl_unlikely(!th->len)) {
+			tunnel_encap(w, e, v, be, m, p, fe, dmac, port_idx);
+			return;
+		}
+		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, th->room)) {
 			drop(w, m, SL_DROP_MTU);
 			return;
 		}
 		data = rte_pktmbuf_mtod(m, uint8_t *);
-		start = sl_rw_encap(data, data + m->data_len, room, p, &en);
+		start = tun_write(data, data + m->data_len, p, th, fe->tun_sport_be,
+				  e->port[port_idx].mac.addr_bytes);
 		if (start < 0) {
 			drop(w, m, SL_DROP_MTU);
 			return;
