@@ -253,7 +253,7 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 /* A packet for a service: its flow, its backend, its rewrite. `fe` is what
  * the burst's lookup found for the packet's key (NULL: nothing), `hash`
  * the key's flow hash. */
-static inline __rte_always_inline void
+static void
 forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	const struct dp_svc *v, struct rte_mbuf *m, struct sl_pkt *p, struct sl_ft_entry *fe,
 	uint32_t hash, uint16_t port_idx, uint64_t now, struct svc_memo *mo)
