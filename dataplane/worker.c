@@ -542,7 +542,7 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 
 /* A packet past the firewall: a reply of one of this worker's NAT flows,
  * a service's packet, or the host's. `hash` is its flow hash. */
-static inline __rte_always_inline void
+static inline void
 dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	 struct rte_mbuf *m, struct sl_pkt *p, uint32_t hash, uint16_t port_idx, uint64_t now,
 	 struct svc_memo *mo)
