@@ -41,6 +41,24 @@ struct dp_svc {
 	struct sl_sched_tbl *tbl;     /* owned copy; slots up to tbl->size */
 };
 
+/*
+ * A tunnel backend's outer headers, prepared at apply time (dp_snap.c) by
+ * sl_rw_encap() itself for an inner packet of no length: Ethernet (to the
+ * backend's next hop, source MAC zero: the port's goes in per packet), the
+ * outer IP header, UDP and GUE. Per packet the worker copies them and sets
+ * what depends on the packet: the lengths, the IPv4 checksum (from `csum`,
+ * the sum of the header's other words) and the GUE source port.
+ */
+struct dp_tun_hdr {
+	uint8_t b[72];                /* len bytes: 14 + 20 or 40 + 0 or 12 */
+	uint8_t len;                  /* Ethernet + what sl_encap_len() says */
+	uint8_t room;                 /* sl_encap_len() */
+	uint8_t ip_len;               /* 20 or 40 */
+	uint8_t gue;                  /* UDP + GUE bytes: 12, or 0 */
+	uint32_t csum;                /* IPv4: sum of the 16-bit words but tot_len and check */
+	uint32_t max_payload;         /* the largest inner IP packet + gue it can carry */
+};
+
 /* The engine's immutable copy of a snapshot. */
 struct dp_snap {
 	uint32_t gen;
@@ -55,6 +73,9 @@ struct dp_snap {
 	int32_t *ht;                  /* index into svc, -1 when empty */
 	uint32_t max_backend_id;
 	struct sl_backend *backends;  /* max_backend_id entries, MACs filled in */
+	/* tunnel services' backends: [2 * id + (inner family is IPv6)]; NULL
+	 * when no service tunnels */
+	struct dp_tun_hdr *tun;
 	uint32_t n_acl;
 	struct sl_acl_rule_cfg *acl;
 	uint8_t acl_default;

@@ -12,6 +12,7 @@
 #include <rte_errno.h>
 
 #include <sluice/hash.h>
+#include <sluice/rewrite.h>
 
 #include "dp.h"
 #include "engine.h"
@@ -59,6 +60,7 @@ dp_snap_free(struct dp_snap *s)
 	free(s->svc);
 	free(s->ht);
 	free(s->backends);
+	free(s->tun);
 	free(s->acl);
 	free(s->own4);
 	free(s->own6);
@@ -66,6 +68,74 @@ dp_snap_free(struct dp_snap *s)
 	rte_acl_free(s->acl4);
 	rte_acl_free(s->acl6);
 	free(s);
+}
+
+/* ---- tunnels: each backend's outer headers, made once ------------------------ */
+
+static void
+tun_hdr(struct dp_tun_hdr *t, const struct sl_svc *v, const struct sl_backend *b,
+	const struct dp_opts *o, uint8_t inner_family)
+{
+	struct sl_encap en;
+	struct sl_pkt p;
+	uint8_t frame[sizeof(t->b) + 14];
+	int i;
+
+	memset(&en, 0, sizeof(en));
+	en.family = b->family;
+	en.tunnel = v->tunnel;
+	en.dst = b->addr;
+	en.src = b->family == SL_AF_INET ? o->local4 : o->local6;
+	en.gue_port_be = v->gue_port_be;
+	memcpy(en.dst_mac, b->mac, 6);
+	memset(&p, 0, sizeof(p));
+	p.key.family = inner_family;
+	p.l3_off = sizeof(struct sl_ethhdr);
+	memset(frame, 0, sizeof(frame));
+	t->room = (uint8_t)sl_encap_len(v->tunnel, b->family);
+	t->len = (uint8_t)(sizeof(struct sl_ethhdr) + t->room);
+	t->ip_len = b->family == SL_AF_INET ? sizeof(struct sl_ip4hdr) : sizeof(struct sl_ip6hdr);
+	t->gue = (uint8_t)(t->room - t->ip_len);
+	t->max_payload = b->family == SL_AF_INET ? 0xffff - sizeof(struct sl_ip4hdr) : 0xffff;
+	if (sl_rw_encap(frame, frame + sizeof(frame), t->room, &p, &en) != 0)
+		return; /* cannot be: no tags, room as asked */
+	memcpy(t->b, frame, t->len);
+	t->csum = 0;
+	if (b->family == SL_AF_INET)
+		for (i = 0; i < 10; i++)
+			if (i != 1 && i != 5) {
+				uint16_t w;
+
+				memcpy(&w, t->b + sizeof(struct sl_ethhdr) + 2 * i, 2);
+				t->csum += w;
+			}
+}
+
+static int
+tun_hdrs(struct dp_snap *d, const struct dp_opts *o)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < d->n_svc; i++)
+		if (d->svc[i].svc.mode == SL_FWD_TUNNEL)
+			break;
+	if (i == d->n_svc)
+		return 0;
+	d->tun = calloc(2 * (size_t)(d->max_backend_id ? d->max_backend_id : 1), sizeof(*d->tun));
+	if (!d->tun)
+		return -1;
+	for (k = 0; k < d->max_backend_id; k++) {
+		const struct sl_backend *b = &d->backends[k];
+
+		for (i = 0; i < d->n_svc; i++)
+			if (d->svc[i].svc.id == b->svc_id && d->svc[i].svc.mode == SL_FWD_TUNNEL)
+				break;
+		if (i == d->n_svc || (b->family != SL_AF_INET && b->family != SL_AF_INET6))
+			continue;
+		tun_hdr(&d->tun[2 * k], &d->svc[i].svc, b, o, SL_AF_INET);
+		tun_hdr(&d->tun[2 * k + 1], &d->svc[i].svc, b, o, SL_AF_INET6);
+	}
+	return 0;
 }
 
 /* ---- the firewall, as rte_acl contexts ---------------------------------------- */
@@ -337,6 +407,8 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 		if (!memcmp(b->mac, zero, 6) && o->have_gw_mac && !o->kernel_neigh)
 			memcpy(b->mac, o->gw_mac, 6);
 	}
+	if (tun_hdrs(d, o) < 0)
+		goto oom;
 	/* slots must name backends that exist */
 	for (i = 0; i < d->n_svc; i++) {
 		uint32_t k;

@@ -93,12 +93,167 @@ tx_flush(struct dp_worker *w, const struct dp_engine *e)
 	}
 }
 
+/* The last service a burst looked up: packets of a burst mostly go to one.
+ * Its key is kept as the flow key's destination words (address, then port,
+ * proto and family, which the flow key holds in that order at offset 16), so
+ * that a packet is compared with three word compares and no key is built.
+ * The service's packet and byte counts are kept here too and added to the
+ * worker's counters when the burst moves on to another service or ends. */
+struct svc_memo {
+	uint64_t vip[2];
+	uint32_t ppf;                 /* dport_be | proto << 16 | family << 24 */
+	int valid;
+	const struct dp_svc *v;
+	uint32_t sid;
+	uint64_t pkts, bytes;         /* of service sid, not yet in w->svc[] */
+};
+
+static inline void
+svc_memo_flush(struct dp_worker *w, struct svc_memo *mo)
+{
+	if (mo->pkts) {
+		w->svc[mo->sid].pkts += mo->pkts;
+		w->svc[mo->sid].bytes += mo->bytes;
+		mo->pkts = 0;
+		mo->bytes = 0;
+	}
+}
+
+/* A packet of service v (v->svc.id), `len` bytes, counted. */
+static inline void
+svc_memo_count(struct dp_worker *w, struct svc_memo *mo, uint32_t sid, uint32_t len)
+{
+	if (sl_unlikely(sid != mo->sid)) {
+		svc_memo_flush(w, mo);
+		mo->sid = sid;
+	}
+	mo->pkts++;
+	mo->bytes += len;
+}
+
+static inline const struct dp_svc *
+svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_key *fk)
+{
+	uint64_t a[2];
+	uint32_t ppf;
+
+	SL_STATIC_ASSERT(offsetof(struct sl_flow_key, dport_be) == 34 &&
+			 offsetof(struct sl_flow_key, family) == 37, "flow key layout");
+	memcpy(a, &fk->dst, 16);
+	memcpy(&ppf, &fk->dport_be, 4);
+	if (sl_unlikely(!mo->valid || ((a[0] ^ mo->vip[0]) | (a[1] ^ mo->vip[1]) | (ppf ^ mo->ppf)))) {
+		struct sl_svc_key sk;
+
+		memset(&sk, 0, sizeof(sk));
+		sk.vip = fk->dst;
+		sk.port_be = fk->dport_be;
+		sk.proto = fk->proto;
+		sk.family = fk->family;
+		mo->vip[0] = a[0];
+		mo->vip[1] = a[1];
+		mo->ppf = ppf;
+		mo->v = dp_snap_lookup(s, &sk);
+		mo->valid = 1;
+	}
+	return mo->v;
+}
+
 static inline const uint8_t *
 next_hop_mac(const struct sl_backend *b)
 {
-	static const uint8_t zero[6];
+	uint32_t a;
+	uint16_t c;
 
-	return memcmp(b->mac, zero, 6) ? b->mac : NULL;
+	memcpy(&a, b->mac, 4);
+	memcpy(&c, b->mac + 4, 2);
+	return (a | c) ? b->mac : NULL;
+}
+
+/*
+ * tunnel: the outer headers prepared for the backend (struct dp_tun_hdr),
+ * copied in front of the packet's IP header with its lengths, checksum and
+ * GUE source port set: the bytes sl_rw_encap() writes, with the same
+ * checks, without building them. `data` is the frame once th->room bytes
+ * were prepended. Returns what sl_rw_encap() returns.
+ */
+static inline int
+tun_write(uint8_t *data, const uint8_t *end, const struct sl_pkt *p, const struct dp_tun_hdr *th,
+	  uint16_t sport_be, const uint8_t *src_mac)
+{
+	uint32_t trim, payload = (uint32_t)p->l3_len + th->gue;
+	uint8_t *cur, *ip;
+	uint16_t len_be;
+
+	if (p->n_vlan > SL_VLAN_MAX || p->l3_off != sizeof(struct sl_ethhdr) + 4u * p->n_vlan)
+		return -1;
+	trim = (uint32_t)p->n_vlan << 2;
+	cur = data + trim;
+	if (cur + th->len > end || payload > th->max_payload)
+		return -1;
+	/* 34 to 66 bytes, in fixed 32-byte copies (overlapping, same bytes) */
+	memcpy(cur, th->b, 32);
+	if (th->len > 64)
+		memcpy(cur + 32, th->b + 32, 32);
+	memcpy(cur + th->len - 32, th->b + th->len - 32, 32);
+	memcpy(cur + 6, src_mac, 6);
+	ip = cur + sizeof(struct sl_ethhdr);
+	if (th->ip_len == sizeof(struct sl_ip4hdr)) {
+		struct sl_ip4hdr *ip4 = (struct sl_ip4hdr *)ip;
+
+		len_be = sl_htons((uint16_t)(payload + sizeof(*ip4)));
+		ip4->tot_len_be = len_be;
+		ip4->check = (uint16_t)~sl_csum_fold(th->csum + len_be);
+	} else {
+		((struct sl_ip6hdr *)ip)->payload_len_be = sl_htons((uint16_t)payload);
+	}
+	if (th->gue) {
+		struct sl_udphdr *uh = (struct sl_udphdr *)(ip + th->ip_len);
+
+		uh->sport_be = sport_be;
+		uh->len_be = sl_htons((uint16_t)payload);
+	}
+	return (int)trim;
+}
+
+/* tunnel, the long way: the outer headers built for this packet (a
+ * backend without prepared headers; cannot be while snapshots make them
+ * for every tunnel backend). */
+static void
+tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc *v,
+	     const struct sl_backend *be, struct rte_mbuf *m, const struct sl_pkt *p,
+	     const struct sl_ft_entry *fe, const uint8_t *dmac, uint16_t port_idx)
+{
+	struct sl_encap en;
+	uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
+	uint8_t *data;
+	int start;
+
+	memset(&en, 0, sizeof(en));
+	en.family = be->family;
+	en.tunnel = v->svc.tunnel;
+	en.dst = be->addr;
+	en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+	en.gue_port_be = v->svc.gue_port_be;
+	en.sport_be = fe->tun_sport_be;
+	memcpy(en.dst_mac, dmac, 6);
+	memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
+	if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
+		drop(w, m, SL_DROP_MTU);
+		return;
+	}
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+	start = sl_rw_encap(data, data + m->data_len, room, p, &en);
+	if (start < 0) {
+		drop(w, m, SL_DROP_MTU);
+		return;
+	}
+	if (start)
+		rte_pktmbuf_adj(m, (uint16_t)start);
+	if (m->pkt_len > (uint32_t)e->port[port_idx].mtu + RTE_ETHER_HDR_LEN) {
+		drop(w, m, SL_DROP_MTU);
+		return;
+	}
+	tx_enqueue(w, port_idx, m);
 }
 
 /* A packet for a service: its flow, its backend, its rewrite. `fe` is what
@@ -107,7 +262,7 @@ next_hop_mac(const struct sl_backend *b)
 static void
 forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	const struct dp_svc *v, struct rte_mbuf *m, struct sl_pkt *p, struct sl_ft_entry *fe,
-	uint32_t hash, uint16_t port_idx, uint64_t now)
+	uint32_t hash, uint16_t port_idx, uint64_t now, struct svc_memo *mo)
 {
 	const struct sl_backend *be;
 	uint32_t sid = v->svc.id;
@@ -158,9 +313,9 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		fe->flow.flags |= SL_FLOW_F_RST_SEEN;
 	sl_ft_touch(w->ft, fe, now);
 
-	w->svc[sid].pkts++;
-	w->svc[sid].bytes += m->pkt_len;
-	w->svc[sid].new_flows += (uint64_t)is_new;
+	svc_memo_count(w, mo, sid, m->pkt_len);
+	if (is_new)
+		w->svc[sid].new_flows++;
 	w->be[bid].pkts++;
 	w->be[bid].bytes += m->pkt_len;
 	w->be[bid].new_flows += (uint64_t)is_new;
@@ -180,28 +335,23 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		}
 		break;
 	case SL_FWD_TUNNEL: {
-		struct sl_encap en;
-		uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
+		const struct dp_tun_hdr *th = &s->tun[2 * bid + (p->key.family != SL_AF_INET)];
 		int start;
 
-		memset(&en, 0, sizeof(en));
-		en.family = be->family;
-		en.tunnel = v->svc.tunnel;
-		en.dst = be->addr;
-		en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
-		en.gue_port_be = v->svc.gue_port_be;
 		/* the GUE source port: from the flow's key, computed once a flow */
 		if (!fe->tun_sport_be)
 			fe->tun_sport_be = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
-		en.sport_be = fe->tun_sport_be;
-		memcpy(en.dst_mac, dmac, 6);
-		memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
-		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
+		if (sl_unlikely(!th->len)) {
+			tunnel_encap(w, e, v, be, m, p, fe, dmac, port_idx);
+			return;
+		}
+		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, th->room)) {
 			drop(w, m, SL_DROP_MTU);
 			return;
 		}
 		data = rte_pktmbuf_mtod(m, uint8_t *);
-		start = sl_rw_encap(data, data + m->data_len, room, p, &en);
+		start = tun_write(data, data + m->data_len, p, th, fe->tun_sport_be,
+				  e->port[port_idx].mac.addr_bytes);
 		if (start < 0) {
 			drop(w, m, SL_DROP_MTU);
 			return;
@@ -400,24 +550,6 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 	return 1;
 }
 
-/* The last service a burst looked up: packets of a burst mostly go to one. */
-struct svc_memo {
-	struct sl_svc_key key;
-	const struct dp_svc *v;
-	int valid;
-};
-
-static inline const struct dp_svc *
-svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_svc_key *k)
-{
-	if (!mo->valid || memcmp(&mo->key, k, sizeof(*k))) {
-		mo->key = *k;
-		mo->v = dp_snap_lookup(s, k);
-		mo->valid = 1;
-	}
-	return mo->v;
-}
-
 /*
  * An ICMP error about one of this worker's flows, sent on as the flow's
  * packets go; the same choices and bytes as the XDP engine's
@@ -597,7 +729,6 @@ dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s
 {
 	const struct dp_svc *v;
 	struct sl_ft_entry *fe;
-	struct sl_svc_key sk;
 
 	if (p->flags & SL_PKT_F_ICMP_ERR) {
 		if (!icmp_error(w, e, s, m, p, port_idx, now))
@@ -613,17 +744,12 @@ dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s
 		if (fe && !fe->used)
 			fe = NULL; /* a reply entry, removed: its flow was gone */
 	}
-	memset(&sk, 0, sizeof(sk));
-	sk.vip = p->key.dst;
-	sk.port_be = p->key.dport_be;
-	sk.proto = p->key.proto;
-	sk.family = p->key.family;
-	v = svc_lookup(s, mo, &sk);
+	v = svc_lookup(s, mo, &p->key);
 	if (!v) {
 		to_host(w, e, m);
 		return;
 	}
-	forward(w, e, s, v, m, p, fe, hash, port_idx, now);
+	forward(w, e, s, v, m, p, fe, hash, port_idx, now, mo);
 }
 
 /* One packet of the burst, parsed and past the firewall; `hash` is its
@@ -695,6 +821,7 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 			else
 				to_host(w, e, m[k]); /* cannot be: it parsed where it came in */
 		}
+		svc_memo_flush(w, &mo);
 		w->core.flows_active = w->ft->count;
 		sl_ft_write_end(w->ft);
 		tx_flush(w, e);
@@ -750,6 +877,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 	}
 	for (k = 0; k < n; k++)
 		handle(w, e, s, m[k], &p[k], rc[k], act[k], hash[k], port_idx, now, &mo);
+	svc_memo_flush(w, &mo);
 }
 
 int
