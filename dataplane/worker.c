@@ -215,13 +215,13 @@ tun_write(uint8_t *data, const uint8_t *end, const struct sl_pkt *p, const struc
 	return (int)trim;
 }
 
-/* tunnel, the long way: the outer headers built for this packet (a
- * backend without prepared headers; cannot be while snapshots make them
- * for every tunnel backend). */
+/* tunnel, the long way: the outer headers built for this packet, then
+ * sent on (or dropped, counted). ICMP errors about a tunnel flow go this
+ * way; flows' packets only for a backend without prepared headers. */
 static void
 tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc *v,
 	     const struct sl_backend *be, struct rte_mbuf *m, const struct sl_pkt *p,
-	     const struct sl_ft_entry *fe, const uint8_t *dmac, uint16_t port_idx)
+	     uint16_t sport_be, const uint8_t *dmac, uint16_t port_idx)
 {
 	struct sl_encap en;
 	uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
@@ -234,7 +234,7 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 	en.dst = be->addr;
 	en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 	en.gue_port_be = v->svc.gue_port_be;
-	en.sport_be = fe->tun_sport_be;
+	en.sport_be = sport_be;
 	memcpy(en.dst_mac, dmac, 6);
 	memcpy(en.src_mac, e->port[port_idx].mac.addr_bytes, 6);
 	if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
@@ -342,7 +342,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		if (!fe->tun_sport_be)
 			fe->tun_sport_be = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
 		if (sl_unlikely(!th->len)) {
-			tunnel_encap(w, e, v, be, m, p, fe, dmac, port_idx);
+			tunnel_encap(w, e, v, be, m, p, fe->tun_sport_be, dmac, port_idx);
 			return;
 		}
 		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, th->room)) {
@@ -674,43 +674,16 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 			return 1;
 		}
 		break;
-	case SL_FWD_TUNNEL: {
-		/* as forward() encapsulates the flow's packets */
-		struct sl_encap en;
-		uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
-		int start;
-
+	case SL_FWD_TUNNEL:
+		/* as forward() encapsulates the flow's packets, the long way */
 		if (!dmac) {
 			drop(w, m, SL_DROP_NO_NEIGH);
 			return 1;
 		}
-		memset(&en, 0, sizeof(en));
-		en.family = be->family;
-		en.tunnel = v->svc.tunnel;
-		en.dst = be->addr;
-		en.src = be->family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
-		en.gue_port_be = v->svc.gue_port_be;
-		en.sport_be = sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&r, 0) & 0x3fff)));
-		memcpy(en.dst_mac, dmac, 6);
-		memcpy(en.src_mac, my_mac, 6);
-		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, (uint16_t)room)) {
-			drop(w, m, SL_DROP_MTU);
-			return 1;
-		}
-		data = rte_pktmbuf_mtod(m, uint8_t *);
-		start = sl_rw_encap(data, data + m->data_len, room, p, &en);
-		if (start < 0) {
-			drop(w, m, SL_DROP_MTU);
-			return 1;
-		}
-		if (start)
-			rte_pktmbuf_adj(m, (uint16_t)start);
-		if (m->pkt_len > (uint32_t)e->port[port_idx].mtu + RTE_ETHER_HDR_LEN) {
-			drop(w, m, SL_DROP_MTU);
-			return 1;
-		}
-		break;
-	}
+		tunnel_encap(w, e, v, be, m, p,
+			     sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&r, 0) & 0x3fff))), dmac,
+			     port_idx);
+		return 1;
 	default:
 		return 0; /* tls: the TLS engine's flows, in user space */
 	}
