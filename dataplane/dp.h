@@ -62,6 +62,7 @@ struct dp_tun_hdr {
 /* The engine's immutable copy of a snapshot. */
 struct dp_snap {
 	uint32_t gen;
+	uint32_t acl_epoch;           /* flow entries' firewall verdicts: see sl_ft_entry */
 	uint32_t flows_per_core;
 	struct sl_ft_timeouts to;     /* ns */
 	uint32_t n_svc;
@@ -179,6 +180,7 @@ struct dp_engine {
 	volatile int stop;            /* control: rw, workers: ro */
 	int launched;
 	uint32_t acl_ctr_prio[SL_MAX_ACL_RULES]; /* rule priority owning a counter, 0: free */
+	uint32_t acl_epoch;           /* the last snapshot's (dp_snap.acl_epoch) */
 	uint64_t tsc_mult;            /* ns = (tsc * tsc_mult) >> 32 */
 };
 

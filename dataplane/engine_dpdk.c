@@ -307,6 +307,11 @@ dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t 
 		dp_snap_free(d);
 		return -1;
 	}
+	/* a firewall verdict kept in a flow entry holds under this snapshot
+	 * only (struct sl_ft_entry): a new epoch for each, never 0 */
+	if (++e->acl_epoch == 0)
+		++e->acl_epoch;
+	d->acl_epoch = e->acl_epoch;
 	/* publish whole; the tables above are visible to whoever sees d */
 	old = __atomic_exchange_n(&e->snap, d, __ATOMIC_ACQ_REL);
 	/* wait until every worker has finished the iteration that might
@@ -368,8 +373,7 @@ static int
 dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t max)
 {
 	struct dp_engine *e = eng(se);
-	struct sl_ft_entry *buf = malloc(FLOWS_CHUNK * sizeof(*buf));
-	struct sl_ft_bucket bk[FLOWS_CHUNK / SL_FT_WAYS];
+	struct sl_ft_block *buf = malloc(FLOWS_CHUNK / SL_FT_WAYS * sizeof(*buf));
 	uint64_t now = dp_now_ns(e);
 	size_t n = 0;
 	uint16_t i;
@@ -395,11 +399,9 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				uint32_t s0 = __atomic_load_n(&ft->seq, __ATOMIC_ACQUIRE), s1;
 
 				now = dp_now_ns(e);
-				memcpy(buf, &ft->e[base], cnt * sizeof(*buf));
-				/* the chunk's buckets: its entries' stamps (base and cnt
-				 * are multiples of SL_FT_WAYS) */
-				memcpy(bk, &ft->bucket[base / SL_FT_WAYS],
-				       cnt / SL_FT_WAYS * sizeof(bk[0]));
+				/* the chunk's blocks: entries and their stamps (base
+				 * and cnt are multiples of SL_FT_WAYS) */
+				memcpy(buf, &ft->blk[base / SL_FT_WAYS], cnt / SL_FT_WAYS * sizeof(*buf));
 				__atomic_thread_fence(__ATOMIC_ACQUIRE);
 				s1 = __atomic_load_n(&ft->seq, __ATOMIC_RELAXED);
 				if (s0 == s1 && !(s0 & 1))
@@ -407,7 +409,7 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				rte_pause();
 			}
 			for (k = 0; k < cnt && n < max; k++) {
-				const struct sl_ft_entry *x = &buf[k];
+				const struct sl_ft_entry *x = &buf[k / SL_FT_WAYS].e[k % SL_FT_WAYS];
 				struct sl_flow_info *f;
 
 				if (!x->used || (x->flow.flags & SL_FLOW_F_NAT_REPLY) || (x->key.family != SL_AF_INET && x->key.family != SL_AF_INET6) ||
@@ -426,7 +428,7 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				/* a stamp the worker wrote after `now` was read is
 				 * "just now", not 2^32 units ago */
 				{
-					uint32_t st = bk[k / SL_FT_WAYS].stamp[k % SL_FT_WAYS];
+					uint32_t st = buf[k / SL_FT_WAYS].b.stamp[k % SL_FT_WAYS];
 					int32_t ago = (int32_t)(sl_ft_stamp(now) - st);
 
 					f->idle_ms = ago <= 0 ? 0 : (uint32_t)RTE_MIN(

@@ -8,6 +8,7 @@
 
 SL_STATIC_ASSERT(sizeof(struct sl_ft_entry) == 64, "a flow entry is one cache line");
 SL_STATIC_ASSERT(sizeof(struct sl_ft_bucket) == 64, "a bucket is one cache line");
+SL_STATIC_ASSERT(sizeof(struct sl_ft_block) == 64 * (1 + SL_FT_WAYS), "a block is its lines");
 
 uint32_t
 sl_ft_slots(uint32_t capacity)
@@ -24,8 +25,7 @@ sl_ft_mem_size(uint32_t capacity)
 {
 	size_t n = sl_ft_slots(capacity);
 
-	return 64 /* struct sl_ft, padded */ + n / SL_FT_WAYS * sizeof(struct sl_ft_bucket) +
-	       n * sizeof(struct sl_ft_entry);
+	return 64 /* struct sl_ft, padded */ + n / SL_FT_WAYS * sizeof(struct sl_ft_block);
 }
 
 struct sl_ft *
@@ -38,10 +38,8 @@ sl_ft_init(void *mem, uint32_t capacity)
 	memset(t, 0, sizeof(*t));
 	t->capacity = n;
 	t->mask = n / SL_FT_WAYS - 1;
-	t->bucket = (struct sl_ft_bucket *)((uint8_t *)mem + 64);
-	t->e = (struct sl_ft_entry *)(t->bucket + n / SL_FT_WAYS);
-	memset(t->bucket, 0, (size_t)(n / SL_FT_WAYS) * sizeof(*t->bucket));
-	memset(t->e, 0, (size_t)n * sizeof(*t->e));
+	t->blk = (struct sl_ft_block *)((uint8_t *)mem + 64);
+	memset(t->blk, 0, (size_t)(n / SL_FT_WAYS) * sizeof(*t->blk));
 	return t;
 }
 
@@ -64,13 +62,15 @@ ways(unsigned int m)
 void
 sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x)
 {
-	uint32_t i = (uint32_t)(x - t->e);
+	struct sl_ft_block *b;
 
 	if (!x->used)
 		return;
-	t->bucket[i / SL_FT_WAYS].sig[i % SL_FT_WAYS] = 0;
+	b = &t->blk[sl_ft_block_of(t, x)];
+	b->b.sig[x - b->e] = 0;
 	x->used = 0;
 	t->count--;
+	t->changes++;
 }
 
 /* The least recently seen way of bucket b, and its age in stamps. */
@@ -96,7 +96,7 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 	     int *evicted)
 {
 	uint32_t b1 = sl_ft_b1(t, hash), b2 = sl_ft_b2(t, hash), b, way, st = sl_ft_stamp(now);
-	unsigned int f1 = free_ways(&t->bucket[b1]), f2 = b2 != b1 ? free_ways(&t->bucket[b2]) : 0;
+	unsigned int f1 = free_ways(&t->blk[b1].b), f2 = b2 != b1 ? free_ways(&t->blk[b2].b) : 0;
 	struct sl_ft_entry *x;
 
 	*evicted = 0;
@@ -114,8 +114,8 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 			way = (uint32_t)__builtin_ctz(f2);
 		}
 	} else {
-		uint32_t a1, a2, w1 = oldest_way(&t->bucket[b1], st, &a1),
-				 w2 = oldest_way(&t->bucket[b2], st, &a2);
+		uint32_t a1, a2, w1 = oldest_way(&t->blk[b1].b, st, &a1),
+				 w2 = oldest_way(&t->blk[b2].b, st, &a2);
 
 		if (b2 != b1 && a2 > a1) {
 			b = b2;
@@ -124,19 +124,21 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 			b = b1;
 			way = w1;
 		}
-		sl_ft_remove(t, &t->e[b * SL_FT_WAYS + way]);
+		sl_ft_remove(t, &t->blk[b].e[way]);
 		*evicted = 1;
 	}
-	x = &t->e[b * SL_FT_WAYS + way];
+	x = &t->blk[b].e[way];
 	x->key = *k;
 	memset(&x->flow, 0, sizeof(x->flow));
 	x->flow.last_seen_ns = now;
-	x->hash = hash;
+	x->acl_epoch = 0;
+	x->acl_ctr = 0;
 	x->used = 1;
-	x->tun_sport_be = 0;
-	t->bucket[b].sig[way] = sl_ft_sig(hash);
-	t->bucket[b].stamp[way] = st;
+	t->blk[b].b.sig[way] = sl_ft_sig(hash);
+	t->blk[b].b.stamp[way] = st;
+	t->blk[b].b.tun_sport_be[way] = 0;
 	t->count++;
+	t->changes++;
 	return x;
 }
 
@@ -151,12 +153,12 @@ sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now, uin
 	if (max_scan > t->capacity)
 		max_scan = t->capacity;
 	for (n = 0; n < max_scan; n++, i = (i + 1) & (t->capacity - 1)) {
-		const struct sl_ft_bucket *b = &t->bucket[i / SL_FT_WAYS];
+		const struct sl_ft_bucket *b = &t->blk[i / SL_FT_WAYS].b;
 		struct sl_ft_entry *x;
 
 		if (!b->sig[i % SL_FT_WAYS] || st - b->stamp[i % SL_FT_WAYS] <= young)
 			continue;
-		x = &t->e[i];
+		x = sl_ft_at(t, i);
 		if (x->used && sl_ft_expired(t, to, x, now)) {
 			sl_ft_remove(t, x);
 			removed++;

@@ -4,17 +4,20 @@
  * sl_flow, with a fixed number of slots, idle expiry and, when a new flow
  * finds no free slot, eviction of the least recently seen candidate.
  *
- * Layout, built for the cache (a lookup touches two bucket lines, which the
- * worker prefetches a burst ahead, and one entry line):
- *   - `capacity` slots (a power of two, >= SL_FT_WAYS), as buckets of
- *     SL_FT_WAYS slots. Slot i is entry e[i], one 64-byte line, and way
- *     i % SL_FT_WAYS of bucket i / SL_FT_WAYS.
- *   - a bucket is one 64-byte line: per way a 16-bit signature of the
- *     entry's hash (0: the way is free) and a 32-bit stamp of when the
- *     entry was last seen (SL_FT_STAMP_SHIFT units of the clock), so that
- *     a lookup compares keys only on a matching signature and an eviction
- *     reads no entry at all.
- *   - a key may live in two buckets (two choices, from its hash); insert
+ * Layout, built for the cache (a hit touches one bucket line and one entry
+ * line of the same block, which the worker prefetches a burst ahead):
+ *   - `capacity` slots (a power of two, >= SL_FT_WAYS), as blocks of one
+ *     bucket line and its SL_FT_WAYS entries (576 bytes). Slot i is way
+ *     i % SL_FT_WAYS of block i / SL_FT_WAYS. A bucket and its entries
+ *     side by side: once the bucket is near, its entries are a near load
+ *     too (same page: no second address translation, which is what a
+ *     random load costs most in a VM; perf/README.md).
+ *   - a bucket line holds per way a 16-bit signature of the entry's hash
+ *     (0: the way is free) and a 32-bit stamp of when the entry was last
+ *     seen (SL_FT_STAMP_SHIFT units of the clock), so that a lookup
+ *     compares keys only on a matching signature and an eviction reads no
+ *     entry at all.
+ *   - a key may live in two blocks (two choices, from its hash); insert
  *     takes the first while it has SL_FT_PREFER free ways or is no fuller
  *     than the second (so that most lookups read one bucket), else the
  *     second. With both full, the least recently seen of
@@ -55,21 +58,37 @@
 #define SL_FT_STAMP_SHIFT 20      /* bucket stamps count 2^20 ns (about 1 ms) */
 #define SL_FT_PREFER 5            /* free ways that keep an insert in the first bucket */
 
-/* One slot: one cache line. */
+/*
+ * One slot: one cache line.
+ *   flow: the flow's state (flow.last_seen_ns: when it was inserted; when
+ *     it was last seen is its bucket's stamp).
+ *   acl_epoch, acl_ctr: the firewall let this key in under the snapshot
+ *     whose dp_snap.acl_epoch this is (never 0), through the rule counted
+ *     at acl_ctr: while the epoch holds, the verdict and its counter are
+ *     known without classifying again (the verdict is a function of the
+ *     5-tuple and the rules, and every apply has a new epoch).
+ */
 struct sl_ft_entry {
 	struct sl_flow_key key;   /* 40 bytes */
 	struct sl_flow flow;      /* 16 bytes */
-	uint32_t hash;            /* sl_flow_hash(key, SL_HASH_SEED_FLOW) */
-	uint16_t used;            /* 1 while in the table */
-	uint16_t tun_sport_be;    /* tunnel: the GUE source port, 0 until computed */
+	uint32_t acl_epoch;       /* 0: no verdict kept */
+	uint16_t acl_ctr;
+	uint8_t used;             /* 1 while in the table */
+	uint8_t pad;
 } __attribute__((aligned(64)));
 
 /* Eight slots' signatures and stamps: one cache line. */
 struct sl_ft_bucket {
 	uint16_t sig[SL_FT_WAYS];   /* 0: free */
 	uint32_t stamp[SL_FT_WAYS]; /* last seen, in 2^SL_FT_STAMP_SHIFT ns, wrapping */
-	uint8_t pad[16];
+	uint16_t tun_sport_be[SL_FT_WAYS]; /* tunnel: the GUE source port, 0 until computed */
 } __attribute__((aligned(64)));
+
+/* A bucket and its ways' entries. */
+struct sl_ft_block {
+	struct sl_ft_bucket b;
+	struct sl_ft_entry e[SL_FT_WAYS];
+};
 
 /* Idle timeouts, in the unit of the clock the caller passes (ns). */
 struct sl_ft_timeouts {
@@ -83,9 +102,9 @@ struct sl_ft {
 	uint32_t count;           /* slots in use */
 	uint32_t sweep;           /* the next slot an expiry sweep looks at */
 	volatile uint32_t seq;    /* odd while the owner writes; dataplane: rw, readers: ro */
-	uint32_t pad;
-	struct sl_ft_bucket *bucket; /* capacity / SL_FT_WAYS */
-	struct sl_ft_entry *e;       /* capacity entries */
+	uint32_t changes;         /* inserts and removals so far (wrapping): a lookup's
+				   * result stands while this has not moved */
+	struct sl_ft_block *blk;  /* capacity / SL_FT_WAYS */
 };
 
 /* The slots a table asked for `capacity` flows has: capacity rounded up to
@@ -95,6 +114,28 @@ uint32_t sl_ft_slots(uint32_t capacity);
 size_t sl_ft_mem_size(uint32_t capacity);
 /* Lay a table out in `mem` (sl_ft_mem_size bytes, 64-byte aligned). */
 struct sl_ft *sl_ft_init(void *mem, uint32_t capacity);
+
+/* Slot i's entry, and an entry's slot and bucket. */
+static inline struct sl_ft_entry *
+sl_ft_at(const struct sl_ft *t, uint32_t i)
+{
+	return &t->blk[i / SL_FT_WAYS].e[i % SL_FT_WAYS];
+}
+
+static inline uint32_t
+sl_ft_block_of(const struct sl_ft *t, const struct sl_ft_entry *x)
+{
+	return (uint32_t)((size_t)((const uint8_t *)x - (const uint8_t *)t->blk) /
+			  sizeof(struct sl_ft_block));
+}
+
+static inline uint32_t
+sl_ft_index(const struct sl_ft *t, const struct sl_ft_entry *x)
+{
+	uint32_t b = sl_ft_block_of(t, x);
+
+	return b * SL_FT_WAYS + (uint32_t)(x - t->blk[b].e);
+}
 
 /* ---- hashing into buckets (inline: the worker's per-packet part) ---- */
 
@@ -168,43 +209,59 @@ sl_ft_prefetch(const void *p)
 #endif
 }
 
-/* Ahead of a lookup: the key's first bucket (where most keys live). */
+/* Ahead of a lookup: the key's first bucket (where most keys live) and,
+ * with `both`, its second. The worker asks for both once the table is
+ * half full: from then on many keys live in their second bucket, and a
+ * second bucket looked for only after the first came in would be a wait
+ * of its own. */
 static inline void
-sl_ft_prefetch_bucket(const struct sl_ft *t, uint32_t hash)
+sl_ft_prefetch_bucket(const struct sl_ft *t, uint32_t hash, int both)
 {
-	sl_ft_prefetch(&t->bucket[sl_ft_b1(t, hash)]);
+	sl_ft_prefetch(&t->blk[sl_ft_b1(t, hash)].b);
+	if (both)
+		sl_ft_prefetch(&t->blk[sl_ft_b2(t, hash)].b);
 }
 
-/* Once the first bucket is near: the entry whose signature matches there,
- * else the second bucket (the key lives there, or it is new: then also
- * the entry an insert would write). */
+/* Once the buckets are near: the entry whose signature matches in the
+ * first bucket, else in the second, else (a new key) the entry an insert
+ * would take in the first; and if the second bucket was not asked for yet
+ * and the key is not in the first, the second bucket. */
 static inline void
-sl_ft_prefetch_entry(const struct sl_ft *t, uint32_t hash)
+sl_ft_prefetch_entry(const struct sl_ft *t, uint32_t hash, int both)
 {
 	uint16_t sig = sl_ft_sig(hash);
-	uint32_t b = sl_ft_b1(t, hash);
-	unsigned int m = sl_ft_match(&t->bucket[b], sig);
+	const struct sl_ft_block *b1 = &t->blk[sl_ft_b1(t, hash)], *b2;
+	unsigned int m = sl_ft_match(&b1->b, sig);
 
 	if (m) {
-		sl_ft_prefetch(&t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)]);
-	} else {
-		sl_ft_prefetch(&t->bucket[sl_ft_b2(t, hash)]);
-		m = sl_ft_match(&t->bucket[b], 0);
-		if (m)
-			sl_ft_prefetch(&t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)]);
+		sl_ft_prefetch(&b1->e[__builtin_ctz(m)]);
+		return;
 	}
+	b2 = &t->blk[sl_ft_b2(t, hash)];
+	if (!both) {
+		sl_ft_prefetch(&b2->b);
+	} else {
+		m = sl_ft_match(&b2->b, sig);
+		if (m) {
+			sl_ft_prefetch(&b2->e[__builtin_ctz(m)]);
+			return;
+		}
+	}
+	m = sl_ft_match(&b1->b, 0);
+	if (m)
+		sl_ft_prefetch(&b1->e[__builtin_ctz(m)]);
 }
 
 static inline struct sl_ft_entry *
-sl_ft_lookup_bucket(struct sl_ft *t, uint32_t b, uint16_t sig, const struct sl_flow_key *k,
-		    uint32_t hash)
+sl_ft_lookup_bucket(struct sl_ft *t, uint32_t b, uint16_t sig, const struct sl_flow_key *k)
 {
-	unsigned int m = sl_ft_match(&t->bucket[b], sig);
+	struct sl_ft_block *bk = &t->blk[b];
+	unsigned int m = sl_ft_match(&bk->b, sig);
 
 	while (m) {
-		struct sl_ft_entry *x = &t->e[b * SL_FT_WAYS + (uint32_t)__builtin_ctz(m)];
+		struct sl_ft_entry *x = &bk->e[__builtin_ctz(m)];
 
-		if (x->hash == hash && sl_ft_key_eq(&x->key, k))
+		if (sl_ft_key_eq(&x->key, k))
 			return x;
 		m &= m - 1;
 	}
@@ -216,9 +273,9 @@ static inline __attribute__((always_inline)) struct sl_ft_entry *
 sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
 {
 	uint16_t sig = sl_ft_sig(hash);
-	struct sl_ft_entry *x = sl_ft_lookup_bucket(t, sl_ft_b1(t, hash), sig, k, hash);
+	struct sl_ft_entry *x = sl_ft_lookup_bucket(t, sl_ft_b1(t, hash), sig, k);
 
-	return x ? x : sl_ft_lookup_bucket(t, sl_ft_b2(t, hash), sig, k, hash);
+	return x ? x : sl_ft_lookup_bucket(t, sl_ft_b2(t, hash), sig, k);
 }
 
 /* Insert key (not already present): a fresh entry with a zeroed flow and
@@ -234,9 +291,18 @@ struct sl_ft_entry *sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, u
 static inline void
 sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
 {
-	uint32_t i = (uint32_t)(x - t->e);
+	struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
 
-	t->bucket[i / SL_FT_WAYS].stamp[i % SL_FT_WAYS] = sl_ft_stamp(now);
+	b->b.stamp[x - b->e] = sl_ft_stamp(now);
+}
+
+/* The tunnel GUE source port kept for an entry (0: none yet). */
+static inline uint16_t *
+sl_ft_tun_sport(struct sl_ft *t, struct sl_ft_entry *x)
+{
+	struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
+
+	return &b->b.tun_sport_be[x - b->e];
 }
 
 /* How long an entry has been idle at `now`, in ns, to a stamp unit
@@ -251,9 +317,9 @@ sl_ft_idle_of_stamp(uint32_t stamp, uint64_t now)
 static inline uint64_t
 sl_ft_idle(const struct sl_ft *t, const struct sl_ft_entry *x, uint64_t now)
 {
-	uint32_t i = (uint32_t)(x - t->e);
+	const struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
 
-	return sl_ft_idle_of_stamp(t->bucket[i / SL_FT_WAYS].stamp[i % SL_FT_WAYS], now);
+	return sl_ft_idle_of_stamp(b->b.stamp[x - b->e], now);
 }
 
 void sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x);

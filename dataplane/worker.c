@@ -158,6 +158,52 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
 	return mo->v;
 }
 
+/*
+ * A received burst as its stages leave it, and what its packets share:
+ * passed by one pointer and an index down the per-packet functions.
+ *   fe[k]: the flow-table entry the burst's lookup found for packet k's
+ *     key (NULL: none), which stands while the table's `changes` equals
+ *     `ft_changes` (no earlier packet of the burst inserted or removed
+ *     one); otherwise, or without `hints`, the key is looked up again.
+ *   acl_rec[k]: the firewall's counter for packet k when the rules were
+ *     matched for it (to be kept in its flow's entry), -1 when its verdict
+ *     came from the entry (or it has none).
+ */
+struct burst {
+	struct dp_worker *w;
+	const struct dp_engine *e;
+	const struct dp_snap *s;
+	uint64_t now;
+	uint16_t port_idx;
+	uint8_t hints;
+	uint32_t ft_changes;
+	struct svc_memo mo;
+	struct rte_mbuf **m;
+	uint32_t hash[DP_BURST];
+	int32_t acl_rec[DP_BURST];
+	struct sl_ft_entry *fe[DP_BURST];
+	struct sl_pkt p[DP_BURST];
+};
+
+/* Packet k's entry: what the burst's lookup found, if that still stands. */
+static inline struct sl_ft_entry *
+burst_entry(struct burst *b, uint16_t k)
+{
+	if (b->hints && b->w->ft->changes == b->ft_changes)
+		return b->fe[k];
+	return sl_ft_lookup(b->w->ft, &b->p[k].key, b->hash[k]);
+}
+
+/* Keep the firewall's verdict for packet k in its flow's entry. */
+static inline void
+burst_acl_keep(const struct burst *b, uint16_t k, struct sl_ft_entry *fe)
+{
+	if (b->acl_rec[k] >= 0) {
+		fe->acl_epoch = b->s->acl_epoch;
+		fe->acl_ctr = (uint16_t)b->acl_rec[k];
+	}
+}
+
 static inline const uint8_t *
 next_hop_mac(const struct sl_backend *b)
 {
@@ -260,10 +306,16 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
  * the burst's lookup found for the packet's key (NULL: nothing), `hash`
  * the key's flow hash. */
 static void
-forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-	const struct dp_svc *v, struct rte_mbuf *m, struct sl_pkt *p, struct sl_ft_entry *fe,
-	uint32_t hash, uint16_t port_idx, uint64_t now, struct svc_memo *mo)
+forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry *fe)
 {
+	struct dp_worker *w = b->w;
+	const struct dp_engine *e = b->e;
+	const struct dp_snap *s = b->s;
+	struct rte_mbuf *m = b->m[k];
+	struct sl_pkt *p = &b->p[k];
+	uint32_t hash = b->hash[k];
+	uint16_t port_idx = b->port_idx;
+	uint64_t now = b->now;
 	const struct sl_backend *be;
 	uint32_t sid = v->svc.id;
 	int bid = -1, is_new = 0, evicted;
@@ -298,6 +350,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		if (!fe) {
 			fe = sl_ft_insert(w->ft, &p->key, hash, now, &evicted);
 			w->core.flow_evicted += (uint64_t)evicted;
+			burst_acl_keep(b, k, fe);
 		}
 		fe->flow.backend_id = (uint16_t)bid;
 		fe->flow.svc_id = (uint16_t)sid;
@@ -313,7 +366,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		fe->flow.flags |= SL_FLOW_F_RST_SEEN;
 	sl_ft_touch(w->ft, fe, now);
 
-	svc_memo_count(w, mo, sid, m->pkt_len);
+	svc_memo_count(w, &b->mo, sid, m->pkt_len);
 	if (is_new)
 		w->svc[sid].new_flows++;
 	w->be[bid].pkts++;
@@ -339,10 +392,12 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		int start;
 
 		/* the GUE source port: from the flow's key, computed once a flow */
-		if (!fe->tun_sport_be)
-			fe->tun_sport_be = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
+		uint16_t *sport = sl_ft_tun_sport(w->ft, fe);
+
+		if (!*sport)
+			*sport = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
 		if (sl_unlikely(!th->len)) {
-			tunnel_encap(w, e, v, be, m, p, fe->tun_sport_be, dmac, port_idx);
+			tunnel_encap(w, e, v, be, m, p, *sport, dmac, port_idx);
 			return;
 		}
 		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, th->room)) {
@@ -350,7 +405,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			return;
 		}
 		data = rte_pktmbuf_mtod(m, uint8_t *);
-		start = tun_write(data, data + m->data_len, p, th, fe->tun_sport_be,
+		start = tun_write(data, data + m->data_len, p, th, *sport,
 				  e->port[port_idx].mac.addr_bytes);
 		if (start < 0) {
 			drop(w, m, SL_DROP_MTU);
@@ -375,7 +430,7 @@ forward(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 
 		if (!fe->flow.nat_port_be) {
-			uint32_t h = flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = (uint32_t)(fe - w->ft->e);
+			uint32_t h = flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = sl_ft_index(w->ft, fe);
 			struct sl_flow_key rk;
 			struct sl_ft_entry *re = NULL;
 			int i, ev = 0;
@@ -439,15 +494,19 @@ is_ip_for_us(const struct sl_pkt *p)
 }
 
 /*
- * The firewall for a whole burst: one rte_acl_classify() per family over
- * every packet of that family (as rte_acl is built to be used), then each
- * packet's rule counted. act[k] gets the action; -1 for packets that do
- * not reach the firewall.
+ * The flow table and the firewall for a whole burst. Every packet that
+ * reaches them (act[k] >= 0 on entry) has its key looked up; one whose
+ * entry holds a verdict of this snapshot's rules (acl_epoch) is let in
+ * again through the same rule without matching. The others are matched:
+ * one rte_acl_classify() per family over those of that family (as rte_acl
+ * is built to be used). Each packet's rule is counted; act[k] gets the
+ * action.
  */
 static void
-acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
-	  const struct sl_pkt *p, const int *rc, uint16_t n, int *act)
+acl_burst(struct burst *b, uint16_t n, int *act)
 {
+	struct dp_worker *w = b->w;
+	const struct dp_snap *s = b->s;
 	struct dp_acl_key4 k4[DP_BURST];
 	struct dp_acl_key6 k6[DP_BURST];
 	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
@@ -456,37 +515,50 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 	uint64_t def_pkts = 0, def_bytes = 0;
 
 	for (k = 0; k < n; k++) {
-		act[k] = -1;
-		if (rc[k] || !is_ip_for_us(&p[k]) || sl_pkt_is_nd(&p[k]))
+		const struct sl_pkt *p = &b->p[k];
+		struct sl_ft_entry *fe;
+
+		if (act[k] < 0)
 			continue;
+		fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
+		b->acl_rec[k] = -1;
+		if (fe && fe->acl_epoch == s->acl_epoch) {
+			/* let in under these rules before: the same rule again */
+			w->acl[fe->acl_ctr].pkts++;
+			w->acl[fe->acl_ctr].bytes += b->m[k]->pkt_len;
+			continue;
+		}
 		act[k] = s->acl_default;
-		if (p[k].key.family == SL_AF_INET && s->acl4) {
+		if (p->key.family == SL_AF_INET && s->acl4) {
 			struct dp_acl_key4 *x = &k4[n4];
 
 			memset(x, 0, sizeof(*x));
-			x->proto = p[k].key.proto;
-			x->src = p[k].key.src.w[0];
-			x->dst = p[k].key.dst.w[0];
-			x->sport = p[k].key.sport_be;
-			x->dport = p[k].key.dport_be;
+			x->proto = p->key.proto;
+			x->src = p->key.src.w[0];
+			x->dst = p->key.dst.w[0];
+			x->sport = p->key.sport_be;
+			x->dport = p->key.dport_be;
 			d4[n4] = (const uint8_t *)x;
 			i4[n4++] = k;
-		} else if (p[k].key.family == SL_AF_INET6 && s->acl6) {
+		} else if (p->key.family == SL_AF_INET6 && s->acl6) {
 			struct dp_acl_key6 *x = &k6[n6];
 
 			memset(x, 0, sizeof(*x));
-			x->proto = p[k].key.proto;
-			memcpy(x->src, p[k].key.src.w, 16);
-			memcpy(x->dst, p[k].key.dst.w, 16);
-			x->sport = p[k].key.sport_be;
-			x->dport = p[k].key.dport_be;
+			x->proto = p->key.proto;
+			memcpy(x->src, p->key.src.w, 16);
+			memcpy(x->dst, p->key.dst.w, 16);
+			x->sport = p->key.sport_be;
+			x->dport = p->key.dport_be;
 			d6[n6] = (const uint8_t *)x;
 			i6[n6++] = k;
 		} else {
 			def_pkts++;
-			def_bytes += m[k]->pkt_len;
+			def_bytes += b->m[k]->pkt_len;
+			if (act[k] != SL_ACL_DENY)
+				b->acl_rec[k] = DP_ACL_CTR_DEFAULT;
 		}
 	}
+	b->ft_changes = w->ft->changes;
 	w->acl[DP_ACL_CTR_DEFAULT].pkts += def_pkts;
 	w->acl[DP_ACL_CTR_DEFAULT].bytes += def_bytes;
 	if (n4)
@@ -502,7 +574,9 @@ acl_burst(struct dp_worker *w, const struct dp_snap *s, struct rte_mbuf **m,
 			ctr = s->acl_ctr[res - 1];
 		}
 		w->acl[ctr].pkts++;
-		w->acl[ctr].bytes += m[idx]->pkt_len;
+		w->acl[ctr].bytes += b->m[idx]->pkt_len;
+		if (act[idx] != SL_ACL_DENY)
+			b->acl_rec[idx] = (int32_t)ctr;
 	}
 }
 
@@ -522,7 +596,7 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
 	if (!re || !(re->flow.flags & SL_FLOW_F_NAT_REPLY))
 		return 0;
 	fidx = (uint32_t)re->flow.svc_id << 16 | re->flow.backend_id;
-	fe = fidx < w->ft->capacity ? &w->ft->e[fidx] : NULL;
+	fe = fidx < w->ft->capacity ? sl_ft_at(w->ft, fidx) : NULL;
 	/* the reply entry stands for its flow only while the flow is still on
 	 * this backend and port: reopened or rescheduled elsewhere, the old
 	 * backend's late packets must not reach the client's new connection */
@@ -601,7 +675,7 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 		if (!s->has_nat)
 			return 0;
 		fidx = (uint32_t)x->flow.svc_id << 16 | x->flow.backend_id;
-		fe = fidx < w->ft->capacity ? &w->ft->e[fidx] : NULL;
+		fe = fidx < w->ft->capacity ? sl_ft_at(w->ft, fidx) : NULL;
 		if (!fe || !fe->used || (fe->flow.flags & SL_FLOW_F_NAT_REPLY) ||
 		    fe->flow.nat_port_be != r.dport_be || sl_ft_expired(w->ft, &s->to, fe, now) ||
 		    fe->flow.backend_id >= s->max_backend_id)
@@ -691,47 +765,51 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	return 1;
 }
 
-/* A packet past the firewall (or an ICMP error, which the firewall does not
- * see): a reply of one of this worker's NAT flows, an error about one of
- * its flows, a service's packet, or the host's. `hash` is its flow hash
- * (0 for an ICMP error). */
+/* Packet k, past the firewall (or an ICMP error, which the firewall does
+ * not see): a reply of one of this worker's NAT flows, an error about one
+ * of its flows, a service's packet, or the host's. */
 static inline void
-dispatch(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-	 struct rte_mbuf *m, struct sl_pkt *p, uint32_t hash, uint16_t port_idx, uint64_t now,
-	 struct svc_memo *mo)
+dispatch(struct burst *b, uint16_t k)
 {
+	struct sl_pkt *p = &b->p[k];
+	struct rte_mbuf *m = b->m[k];
 	const struct dp_svc *v;
 	struct sl_ft_entry *fe;
 
 	if (p->flags & SL_PKT_F_ICMP_ERR) {
-		if (!icmp_error(w, e, s, m, p, port_idx, now))
-			to_host(w, e, m);
+		if (!icmp_error(b->w, b->e, b->s, m, p, b->port_idx, b->now))
+			to_host(b->w, b->e, m);
 		return;
 	}
 	/* one lookup of the packet's key serves both: a NAT reply's entry,
 	 * or the flow's own */
-	fe = sl_ft_lookup(w->ft, &p->key, hash);
-	if (s->has_nat) {
-		if (nat_reply(w, e, s, m, p, fe, port_idx, now))
+	fe = burst_entry(b, k);
+	if (fe)
+		burst_acl_keep(b, k, fe);
+	if (b->s->has_nat) {
+		if (nat_reply(b->w, b->e, b->s, m, p, fe, b->port_idx, b->now))
 			return;
 		if (fe && !fe->used)
 			fe = NULL; /* a reply entry, removed: its flow was gone */
 	}
-	v = svc_lookup(s, mo, &p->key);
+	v = svc_lookup(b->s, &b->mo, &p->key);
 	if (!v) {
-		to_host(w, e, m);
+		to_host(b->w, b->e, m);
 		return;
 	}
-	forward(w, e, s, v, m, p, fe, hash, port_idx, now, mo);
+	forward(b, v, k, fe);
 }
 
-/* One packet of the burst, parsed and past the firewall; `hash` is its
- * flow hash when it reaches the flow table. */
+/* Packet k of the burst, parsed (rc: the parser's verdict) and past the
+ * firewall (act: its action, -1 when it does not reach it). */
 static inline void
-handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-       struct rte_mbuf *m, struct sl_pkt *p, int rc, int act, uint32_t hash, uint16_t port_idx,
-       uint64_t now, struct svc_memo *mo)
+handle(struct burst *b, uint16_t k, int rc, int act)
 {
+	struct dp_worker *w = b->w;
+	const struct dp_snap *s = b->s;
+	struct rte_mbuf *m = b->m[k];
+	struct sl_pkt *p = &b->p[k];
+
 	if (sl_unlikely(rc)) {
 		drop(w, m, rc);
 		return;
@@ -740,16 +818,16 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		/* ICMP errors: not the firewall's (only those about a flow of
 		 * ours go on, icmp_error()); one from a backend's side may
 		 * belong to another worker, as NAT replies do */
-		if (!dp_handoff_steer(w, e, s, m, p, port_idx))
-			dispatch(w, e, s, m, p, 0, port_idx, now, mo);
+		if (!dp_handoff_steer(w, b->e, s, m, p, b->port_idx))
+			dispatch(b, k);
 		return;
 	}
 	if (!s || !is_ip_for_us(p) || sl_pkt_is_nd(p)) {
 		/* ARP and ND for our addresses answered here; the rest is the host's */
-		if (s && dp_answer_neigh(s, m, p, &e->port[port_idx].mac))
-			tx_enqueue(w, port_idx, m);
+		if (s && dp_answer_neigh(s, m, p, &b->e->port[b->port_idx].mac))
+			tx_enqueue(w, b->port_idx, m);
 		else
-			to_host(w, e, m);
+			to_host(w, b->e, m);
 		return;
 	}
 	if (act == SL_ACL_DENY) {
@@ -757,9 +835,9 @@ handle(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 		return;
 	}
 	/* hand-off: a NAT reply whose flow another worker owns goes to it */
-	if (dp_handoff_steer(w, e, s, m, p, port_idx))
+	if (dp_handoff_steer(w, b->e, s, m, p, b->port_idx))
 		return;
-	dispatch(w, e, s, m, p, hash, port_idx, now, mo);
+	dispatch(b, k);
 }
 
 /*
@@ -773,28 +851,40 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 {
 	struct rte_mbuf *m[DP_BURST];
 	uint16_t port_idx[DP_BURST], n, k;
-	struct sl_pkt p;
+	struct burst b;
 	uint64_t t0;
 	int rounds = 4;
 
+	b.w = w;
+	b.e = e;
+	b.s = s;
+	b.now = now;
+	b.hints = 0;
+	b.m = m;
 	do {
-		struct svc_memo mo = {.valid = 0};
-
 		n = dp_handoff_dequeue(e, w->idx, m, port_idx, DP_BURST);
 		if (!n)
 			return;
+		b.mo.valid = 0;
+		b.mo.pkts = 0;
+		b.mo.bytes = 0;
 		t0 = rte_rdtsc();
 		sl_ft_write_begin(w->ft);
 		for (k = 0; k < n; k++) {
+			struct sl_pkt *p = &b.p[k];
+
+			b.port_idx = port_idx[k];
+			b.acl_rec[k] = -1;
 			if (sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
 				     rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
-				     m[k]->pkt_len, &p) == 0)
-				dispatch(w, e, s, m[k], &p, flow_hash(&p.key, SL_HASH_SEED_FLOW),
-					 port_idx[k], now, &mo);
-			else
+				     m[k]->pkt_len, p) == 0) {
+				b.hash[k] = flow_hash(&p->key, SL_HASH_SEED_FLOW);
+				dispatch(&b, k);
+			} else {
 				to_host(w, e, m[k]); /* cannot be: it parsed where it came in */
+			}
 		}
-		svc_memo_flush(w, &mo);
+		svc_memo_flush(w, &b.mo);
 		w->core.flows_active = w->ft->count;
 		sl_ft_write_end(w->ft);
 		tx_flush(w, e);
@@ -805,52 +895,72 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 /*
  * A received burst, in stages so that memory latency overlaps across its
  * packets: prefetch the mbufs, then their frames; parse all, hashing each
- * flow key and prefetching its flow-table buckets; classify all (the
- * firewall, one call per family), which gives the buckets time to arrive;
- * prefetch the entries the buckets point at; then act packet by packet, in
- * order, each lookup done for real at that point (an earlier packet of the
- * burst may have inserted or evicted the entry).
+ * flow key and prefetching its flow-table buckets; prefetch the entries
+ * the buckets point at; look every key up, and take the firewall's
+ * verdict from the entry when the entry has one of this snapshot's, else
+ * classify (one call per family for the packets left); then act packet by
+ * packet, in order (a lookup stands unless an earlier packet of the burst
+ * changed the table: burst_entry()).
  */
 static void
 handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
 	     struct rte_mbuf **m, uint16_t n, uint16_t port_idx, uint64_t now)
 {
-	struct sl_pkt p[DP_BURST];
-	uint32_t hash[DP_BURST];
+	struct burst b;
 	int rc[DP_BURST], act[DP_BURST];
-	struct svc_memo mo = {.valid = 0};
 	uint64_t bytes = 0;
 	uint16_t k;
 
+	b.w = w;
+	b.e = e;
+	b.s = s;
+	b.now = now;
+	b.port_idx = port_idx;
+	b.hints = s != NULL;
+	b.m = m;
+	b.mo.valid = 0;
+	b.mo.pkts = 0;
+	b.mo.bytes = 0;
 	for (k = 0; k < n; k++)
 		rte_prefetch0(m[k]);
 	for (k = 0; k < n; k++)
 		rte_prefetch0(rte_pktmbuf_mtod(m[k], void *));
-	for (k = 0; k < n; k++) {
-		bytes += m[k]->pkt_len;
-		rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
-				 rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
-				 m[k]->pkt_len, &p[k]);
-		hash[k] = 0;
-		if (s && !rc[k] && is_ip_for_us(&p[k])) {
-			hash[k] = flow_hash(&p[k].key, SL_HASH_SEED_FLOW);
-			sl_ft_prefetch_bucket(w->ft, hash[k]);
+	if (!s) {
+		for (k = 0; k < n; k++) {
+			bytes += m[k]->pkt_len;
+			rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
+					      rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
+					      m[k]->pkt_len, &b.p[k]);
+			act[k] = -1;
 		}
+	} else {
+		/* the second buckets too once the table is half full (see
+		 * sl_ft_prefetch_bucket) */
+		int both = w->ft->count > w->ft->capacity / 2;
+
+		for (k = 0; k < n; k++) {
+			bytes += m[k]->pkt_len;
+			rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
+					      rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
+					      m[k]->pkt_len, &b.p[k]);
+			/* the firewall's and the flow table's packets */
+			act[k] = -1;
+			if (!rc[k] && is_ip_for_us(&b.p[k]) && !sl_pkt_is_nd(&b.p[k])) {
+				act[k] = SL_ACL_ALLOW;
+				b.hash[k] = flow_hash(&b.p[k].key, SL_HASH_SEED_FLOW);
+				sl_ft_prefetch_bucket(w->ft, b.hash[k], both);
+			}
+		}
+		for (k = 0; k < n; k++)
+			if (act[k] >= 0)
+				sl_ft_prefetch_entry(w->ft, b.hash[k], both);
+		acl_burst(&b, n, act);
 	}
 	w->core.rx_pkts += n;
 	w->core.rx_bytes += bytes;
-	if (s) {
-		acl_burst(w, s, m, p, rc, n, act);
-		for (k = 0; k < n; k++)
-			if (act[k] >= 0 && act[k] != SL_ACL_DENY)
-				sl_ft_prefetch_entry(w->ft, hash[k]);
-	} else {
-		for (k = 0; k < n; k++)
-			act[k] = -1;
-	}
 	for (k = 0; k < n; k++)
-		handle(w, e, s, m[k], &p[k], rc[k], act[k], hash[k], port_idx, now, &mo);
-	svc_memo_flush(w, &mo);
+		handle(&b, k, rc[k], act[k]);
+	svc_memo_flush(w, &b.mo);
 }
 
 int

@@ -363,6 +363,77 @@ test_acl(void **state)
 	apply();
 }
 
+/* A flow's packets after its first take the firewall's verdict from the
+ * flow entry while the rules stand (no matching again), counted on the
+ * same rule; a change of rules is matched afresh at the next packet: a
+ * flow let in before is dropped by a new deny rule, and let in again (to
+ * its backend still) once the rule is gone. */
+static void
+test_acl_kept_in_flow(void **state)
+{
+	uint8_t f[PB_MAX_LEN];
+	size_t len;
+	uint64_t rx, deny, def;
+	int i, be;
+
+	(void)state;
+	cfg_reset();
+	exec("add service fw 198.51.100.20:80 proto tcp sched rr mode dsr");
+	exec("add backend fw 10.0.3.11:80");
+	exec("add backend fw 10.0.3.12:80");
+	exec("add acl 10 allow proto tcp dst 198.51.100.20/32 dport 80");
+	exec("set acl default deny");
+	apply();
+
+	read_stats();
+	def = st.acl_default.pkts;
+	be = send_flow("192.0.2.7", "198.51.100.20", 7000, SL_TCP_SYN);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(send_flow("192.0.2.7", "198.51.100.20", 7000, SL_TCP_ACK), be);
+	read_stats();
+	assert_int_equal(st.acl[0].pkts, 5);
+	assert_int_equal(st.acl_default.pkts, def);
+
+	/* a deny rule before it: the established flow is dropped, counted there */
+	exec("add acl 5 deny proto tcp src 192.0.2.0/24");
+	apply();
+	read_stats();
+	rx = st.core[0].rx_pkts;
+	deny = st.core[0].drops[SL_DROP_ACL_DENY];
+	for (i = 0; i < 3; i++) {
+		len = tcp4(f, "192.0.2.7", "198.51.100.20", 7000, 80, SL_TCP_ACK);
+		inject(f, len);
+	}
+	wait_rx(rx + 3);
+	assert_int_equal(st.core[0].drops[SL_DROP_ACL_DENY], deny + 3);
+	assert_int_equal(st.acl[0].pkts, 3);   /* rule 5 */
+	assert_int_equal(st.acl[1].pkts, 5);   /* rule 10 */
+	assert_int_equal(ring_port_pending(&rp, 0), 0);
+
+	/* gone again: the flow goes on, to its backend */
+	exec("del acl 5");
+	apply();
+	for (i = 0; i < 2; i++)
+		assert_int_equal(send_flow("192.0.2.7", "198.51.100.20", 7000, SL_TCP_ACK), be);
+	read_stats();
+	assert_int_equal(st.acl[0].pkts, 7);   /* rule 10 */
+
+	/* no rule: the default's counter, kept the same way */
+	exec("del acl 10");
+	exec("set acl default allow");
+	apply();
+	read_stats();
+	rx = st.acl_default.pkts;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(send_flow("192.0.2.7", "198.51.100.20", 7000, SL_TCP_ACK), be);
+	read_stats();
+	assert_int_equal(st.acl_default.pkts, rx + 3);
+	cfg_reset();
+	exec("add service fw 198.51.100.20:80 proto tcp sched rr mode dsr");
+	exec("add backend fw 10.0.3.11:80");
+	apply();
+}
+
 static void
 test_malformed_counted(void **state)
 {
@@ -900,6 +971,7 @@ main(void)
 		cmocka_unit_test(test_nat_forward_bytes),
 		cmocka_unit_test(test_flows_listing),
 		cmocka_unit_test(test_arp_nd_answered),
+		cmocka_unit_test(test_acl_kept_in_flow),
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};
 

@@ -223,15 +223,15 @@ test_expiry_bounded(void **state)
 		assert_int_equal(ev, 0);
 	}
 	for (i = 0; i < 32; i++)
-		in_first += t->e[i].used;
+		in_first += sl_ft_at(t, i)->used;
 	removed = sl_ft_expire(t, &to, 100 * SEC, 32);
 	assert_int_equal(removed, in_first);
 	for (i = 0; i < 32; i++)
-		assert_int_equal(t->e[i].used, 0);
+		assert_int_equal(sl_ft_at(t, i)->used, 0);
 	assert_int_equal(t->count, 100 - removed);
 	/* the next 32 are the next sweep's */
 	for (i = 32, in_first = 0; i < 64; i++)
-		in_first += t->e[i].used;
+		in_first += sl_ft_at(t, i)->used;
 	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 32), in_first);
 	assert_int_equal(sl_ft_expire(t, &to, 100 * SEC, 1000), 100 - removed - in_first);
 	assert_int_equal(t->count, 0);
