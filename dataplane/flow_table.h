@@ -49,8 +49,12 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#ifdef __SSE4_2__
+#include <nmmintrin.h>
+#endif
 
 #include <sluice/flow-t.h>
+#include <sluice/hash.h>
 #include <sluice/maps-t.h>
 
 #define SL_FT_NIL UINT32_MAX
@@ -138,6 +142,44 @@ sl_ft_index(const struct sl_ft *t, const struct sl_ft_entry *x)
 }
 
 /* ---- hashing into buckets (inline: the worker's per-packet part) ---- */
+
+#define SL_FT_HASH_SEED 0x51f7ab1eu
+
+/*
+ * The table's hash of a key: where it lives, and its signature. Only the
+ * table needs it (scheduling, NAT ports and GUE source ports use
+ * sl_flow_hash(), whose values the XDP engine shares), so it is the
+ * cheapest good one at hand: CRC32-C over the key's words (SSE4.2, two
+ * instructions for an IPv4 key whose upper address words are zero, as
+ * the parser and the NAT code leave them), else sl_flow_hash(). CRC is
+ * linear: someone who picks many 5-tuples could make them share buckets,
+ * which costs them their own flows (the least recently seen of a pair
+ * of buckets go), not others' at large.
+ */
+static inline uint32_t
+sl_ft_hash(const struct sl_flow_key *k)
+{
+#ifdef __SSE4_2__
+	uint64_t w[5];
+	uint32_t h;
+
+	memcpy(w, k, sizeof(w));
+	if (k->family == SL_AF_INET) {
+		/* src.w[0] and dst.w[0]; ports, proto, family */
+		h = (uint32_t)_mm_crc32_u64(SL_FT_HASH_SEED, (w[0] & 0xffffffffu) | (w[2] << 32));
+		h = (uint32_t)_mm_crc32_u64(h, w[4]);
+	} else {
+		h = (uint32_t)_mm_crc32_u64(SL_FT_HASH_SEED, w[0]);
+		h = (uint32_t)_mm_crc32_u64(h, w[1]);
+		h = (uint32_t)_mm_crc32_u64(h, w[2]);
+		h = (uint32_t)_mm_crc32_u64(h, w[3]);
+		h = (uint32_t)_mm_crc32_u64(h, w[4]);
+	}
+	return h;
+#else
+	return sl_flow_hash(k, SL_FT_HASH_SEED);
+#endif
+}
 
 static inline uint16_t
 sl_ft_sig(uint32_t hash)
@@ -294,6 +336,16 @@ sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
 	struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
 
 	b->b.stamp[x - b->e] = sl_ft_stamp(now);
+}
+
+/* An entry's stamp in its bucket: for a caller that both reads it (the
+ * entry's idle time, sl_ft_idle_of_stamp) and then marks the entry seen. */
+static inline uint32_t *
+sl_ft_stamp_of(struct sl_ft *t, struct sl_ft_entry *x)
+{
+	struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
+
+	return &b->b.stamp[x - b->e];
 }
 
 /* The tunnel GUE source port kept for an entry (0: none yet). */

@@ -157,16 +157,16 @@ dp_handoff_is_snat(const struct dp_snap *s, const struct sl_addr *a, uint8_t fam
  * Not steered either: a packet whose owner has no queue on the port it
  * came in on (it could not transmit there).
  */
-static inline int
-dp_handoff_steer(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-		 struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx)
+static __attribute__((noinline, unused)) int
+dp_handoff_steer_ho(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+		    struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx)
 {
 	const struct dp_handoff *ho = e->ho;
 	const struct sl_flow_key *k = &p->key;
 	struct sl_flow_key r;
 	uint16_t owner;
 
-	if (likely(!ho) || !s->has_nat || !(p->flags & SL_PKT_F_L4))
+	if (!(p->flags & SL_PKT_F_L4))
 		return 0;
 	/* an ICMP error from a backend's side quotes a packet sluice sent
 	 * the backend: the quote reversed is the reply's key, with its port */
@@ -205,6 +205,16 @@ dp_handoff_steer(struct dp_worker *w, const struct dp_engine *e, const struct dp
 	}
 	w->core.handoff_pkts++;
 	return 1;
+}
+
+static inline __attribute__((always_inline)) int
+dp_handoff_steer(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
+		 struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx)
+{
+	/* one worker, or no nat service: nothing to steer (inline, per packet) */
+	if (likely(!e->ho) || !s->has_nat)
+		return 0;
+	return dp_handoff_steer_ho(w, e, s, m, p, port_idx);
 }
 
 /* Up to `max` mbufs other workers handed to worker `idx` (its own ring

@@ -170,6 +170,7 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *     came from the entry (or it has none).
  */
 struct burst {
+	/* hash[k]: packet k's key's sl_ft_hash() */
 	struct dp_worker *w;
 	const struct dp_engine *e;
 	const struct dp_snap *s;
@@ -302,9 +303,8 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 	tx_enqueue(w, port_idx, m);
 }
 
-/* A packet for a service: its flow, its backend, its rewrite. `fe` is what
- * the burst's lookup found for the packet's key (NULL: nothing), `hash`
- * the key's flow hash. */
+/* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
+ * what the burst's lookup found for the packet's key (NULL: nothing). */
 static void
 forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry *fe)
 {
@@ -317,13 +317,14 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 	uint16_t port_idx = b->port_idx;
 	uint64_t now = b->now;
 	const struct sl_backend *be;
-	uint32_t sid = v->svc.id;
-	int bid = -1, is_new = 0, evicted;
+	uint32_t sid = v->svc.id, *stamp = NULL;
+	int bid = -1, evicted;
 	uint8_t *data;
 	const uint8_t *dmac;
 
 	if (fe) {
-		if (sl_ft_expired(w->ft, &s->to, fe, now) ||
+		stamp = sl_ft_stamp_of(w->ft, fe);
+		if (sl_ft_idle_of_stamp(*stamp, now) > sl_ft_timeout_of(&s->to, fe) ||
 		    sl_flow_reopened(p->key.proto, p->tcp_flags, fe->flow.flags)) {
 			w->core.flow_expired++;
 			sl_ft_remove(w->ft, fe);
@@ -339,7 +340,11 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 	}
 	if (bid < 0) {
 		w->core.flow_misses++;
-		bid = sl_sched_pick(v->tbl, v->svc.sched, hash, &w->cursor[sid]);
+		/* maglev: by the flow hash the XDP engine uses too (the table's
+		 * hash, `hash`, is the table's own) */
+		bid = sl_sched_pick(v->tbl, v->svc.sched,
+				    v->svc.sched == SL_SCHED_MAGLEV ? flow_hash(&p->key, SL_HASH_SEED_FLOW) : 0,
+				    &w->cursor[sid]);
 		if (bid < 0 || (uint32_t)bid >= s->max_backend_id) {
 			w->svc[sid].no_backend++;
 			if (fe)
@@ -351,27 +356,25 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 			fe = sl_ft_insert(w->ft, &p->key, hash, now, &evicted);
 			w->core.flow_evicted += (uint64_t)evicted;
 			burst_acl_keep(b, k, fe);
+			stamp = sl_ft_stamp_of(w->ft, fe);
 		}
 		fe->flow.backend_id = (uint16_t)bid;
 		fe->flow.svc_id = (uint16_t)sid;
 		fe->flow.flags = 0;
 		fe->flow.nat_port_be = 0;
-		is_new = 1;
 		w->core.flow_new++;
+		w->svc[sid].new_flows++;
+		w->be[bid].new_flows++;
 	}
 	be = &s->backends[bid];
-	if (p->tcp_flags & SL_TCP_FIN)
-		fe->flow.flags |= SL_FLOW_F_FIN_SEEN;
-	if (p->tcp_flags & SL_TCP_RST)
-		fe->flow.flags |= SL_FLOW_F_RST_SEEN;
-	sl_ft_touch(w->ft, fe, now);
+	if (sl_unlikely(p->tcp_flags & (SL_TCP_FIN | SL_TCP_RST)))
+		fe->flow.flags |= (uint8_t)(((p->tcp_flags & SL_TCP_FIN) ? SL_FLOW_F_FIN_SEEN : 0) |
+					    ((p->tcp_flags & SL_TCP_RST) ? SL_FLOW_F_RST_SEEN : 0));
+	*stamp = sl_ft_stamp(now);
 
 	svc_memo_count(w, &b->mo, sid, m->pkt_len);
-	if (is_new)
-		w->svc[sid].new_flows++;
 	w->be[bid].pkts++;
 	w->be[bid].bytes += m->pkt_len;
-	w->be[bid].new_flows += (uint64_t)is_new;
 
 	dmac = next_hop_mac(be);
 	if (!dmac) {
@@ -444,7 +447,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 			for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
 				/* hand-off: the port says which worker owns the flow */
 				rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, e->n_workers, w->idx);
-				re = sl_ft_lookup(w->ft, &rk, flow_hash(&rk, SL_HASH_SEED_FLOW));
+				re = sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk));
 				if (!re)
 					break;
 				if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
@@ -457,7 +460,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 			}
 			fe->flow.nat_port_be = rk.dport_be;
 			if (!re) {
-				re = sl_ft_insert(w->ft, &rk, flow_hash(&rk, SL_HASH_SEED_FLOW), now, &ev);
+				re = sl_ft_insert(w->ft, &rk, sl_ft_hash(&rk), now, &ev);
 				w->core.flow_evicted += (uint64_t)ev;
 				/* the insert may have evicted the forward entry itself */
 				if (!fe->used || memcmp(&fe->key, &p->key, sizeof(p->key))) {
@@ -664,7 +667,7 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 
 	if (!sl_icmp_err_key(p, &r))
 		return 0;
-	x = sl_ft_lookup(w->ft, &r, flow_hash(&r, SL_HASH_SEED_FLOW));
+	x = sl_ft_lookup(w->ft, &r, sl_ft_hash(&r));
 	if (!x)
 		return 0;
 
@@ -765,22 +768,16 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	return 1;
 }
 
-/* Packet k, past the firewall (or an ICMP error, which the firewall does
- * not see): a reply of one of this worker's NAT flows, an error about one
- * of its flows, a service's packet, or the host's. */
-static inline void
-dispatch(struct burst *b, uint16_t k)
+/* Packet k, past the firewall: a reply of one of this worker's NAT flows,
+ * a service's packet, or the host's. */
+static inline __attribute__((always_inline)) void
+dispatch_ip(struct burst *b, uint16_t k)
 {
 	struct sl_pkt *p = &b->p[k];
 	struct rte_mbuf *m = b->m[k];
 	const struct dp_svc *v;
 	struct sl_ft_entry *fe;
 
-	if (p->flags & SL_PKT_F_ICMP_ERR) {
-		if (!icmp_error(b->w, b->e, b->s, m, p, b->port_idx, b->now))
-			to_host(b->w, b->e, m);
-		return;
-	}
 	/* one lookup of the packet's key serves both: a NAT reply's entry,
 	 * or the flow's own */
 	fe = burst_entry(b, k);
@@ -800,9 +797,22 @@ dispatch(struct burst *b, uint16_t k)
 	forward(b, v, k, fe);
 }
 
+/* The same, or an ICMP error (which the firewall does not see): about one
+ * of this worker's flows, or the host's. */
+static void
+dispatch(struct burst *b, uint16_t k)
+{
+	if (b->p[k].flags & SL_PKT_F_ICMP_ERR) {
+		if (!icmp_error(b->w, b->e, b->s, b->m[k], &b->p[k], b->port_idx, b->now))
+			to_host(b->w, b->e, b->m[k]);
+		return;
+	}
+	dispatch_ip(b, k);
+}
+
 /* Packet k of the burst, parsed (rc: the parser's verdict) and past the
  * firewall (act: its action, -1 when it does not reach it). */
-static inline void
+static inline __attribute__((always_inline)) void
 handle(struct burst *b, uint16_t k, int rc, int act)
 {
 	struct dp_worker *w = b->w;
@@ -810,6 +820,19 @@ handle(struct burst *b, uint16_t k, int rc, int act)
 	struct rte_mbuf *m = b->m[k];
 	struct sl_pkt *p = &b->p[k];
 
+	if (sl_likely(act >= 0)) {
+		/* parsed, an IP packet for a service or the host (not an ICMP
+		 * error, not ND: see handle_burst), its key looked up */
+		if (act == SL_ACL_DENY) {
+			drop(w, m, SL_DROP_ACL_DENY);
+			return;
+		}
+		/* hand-off: a NAT reply whose flow another worker owns goes to it */
+		if (dp_handoff_steer(w, b->e, s, m, p, b->port_idx))
+			return;
+		dispatch_ip(b, k);
+		return;
+	}
 	if (sl_unlikely(rc)) {
 		drop(w, m, rc);
 		return;
@@ -822,22 +845,11 @@ handle(struct burst *b, uint16_t k, int rc, int act)
 			dispatch(b, k);
 		return;
 	}
-	if (!s || !is_ip_for_us(p) || sl_pkt_is_nd(p)) {
-		/* ARP and ND for our addresses answered here; the rest is the host's */
-		if (s && dp_answer_neigh(s, m, p, &b->e->port[b->port_idx].mac))
-			tx_enqueue(w, b->port_idx, m);
-		else
-			to_host(w, b->e, m);
-		return;
-	}
-	if (act == SL_ACL_DENY) {
-		drop(w, m, SL_DROP_ACL_DENY);
-		return;
-	}
-	/* hand-off: a NAT reply whose flow another worker owns goes to it */
-	if (dp_handoff_steer(w, b->e, s, m, p, b->port_idx))
-		return;
-	dispatch(b, k);
+	/* ARP and ND for our addresses answered here; the rest is the host's */
+	if (s && dp_answer_neigh(s, m, p, &b->e->port[b->port_idx].mac))
+		tx_enqueue(w, b->port_idx, m);
+	else
+		to_host(w, b->e, m);
 }
 
 /*
@@ -878,7 +890,7 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 			if (sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
 				     rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
 				     m[k]->pkt_len, p) == 0) {
-				b.hash[k] = flow_hash(&p->key, SL_HASH_SEED_FLOW);
+				b.hash[k] = sl_ft_hash(&p->key);
 				dispatch(&b, k);
 			} else {
 				to_host(w, e, m[k]); /* cannot be: it parsed where it came in */
@@ -947,7 +959,7 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 			act[k] = -1;
 			if (!rc[k] && is_ip_for_us(&b.p[k]) && !sl_pkt_is_nd(&b.p[k])) {
 				act[k] = SL_ACL_ALLOW;
-				b.hash[k] = flow_hash(&b.p[k].key, SL_HASH_SEED_FLOW);
+				b.hash[k] = sl_ft_hash(&b.p[k].key);
 				sl_ft_prefetch_bucket(w->ft, b.hash[k], both);
 			}
 		}

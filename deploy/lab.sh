@@ -157,11 +157,17 @@ up() {
 	in_ns cl ip route add "$VIP4/32" dev cl0
 	in_ns cl ip -6 route add "$VIP6/128" dev cl0
 	in_ns cl sysctl -qw net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=10000 65000"
+	# a flow's packets keep their hash, as a NIC's RSS (over the 5-tuple)
+	# keeps them on one queue: net_af_packet spreads packets over queues by
+	# the hash the client's socket gave them, and TCP picks a new one at a
+	# retransmission (txrehash), which would move the flow to another worker
+	in_ns cl sysctl -qw net.core.txrehash=0 2>/dev/null || true
 	for b in b1 b2; do
 		# dsr: the backends own the VIPs but never answer ARP/ND for them
 		in_ns "$b" ip addr add "$VIP4/32" dev lo
 		in_ns "$b" ip addr add "$VIP6/128" dev lo
 		in_ns "$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+		in_ns "$b" sysctl -qw net.core.txrehash=0 2>/dev/null || true
 		in_ns "$b" ip route add "${CL4%.*}.0/24" dev "${b}0"
 		in_ns "$b" ip -6 route add "${CL6%::*}::/64" dev "${b}0"
 		nginx_conf "$RUN/$b" "$b"

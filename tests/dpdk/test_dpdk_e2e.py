@@ -160,7 +160,9 @@ def test_dpdk_end_to_end():
         assert off <= (0 if WORKERS == 1 else 2), (nf, seen, st)
         assert st['flow_new'] >= 100 and st['tx_pkts'] > 0, st
         sv = [s for s in d.json('show services')['services'] if s['name'] == 'www'][0]
-        assert sv['new_flows'] == 100, sv
+        # (a packet rolled over to another worker's queue, above, is a new
+        # flow there: as many as the per-backend counts may be off)
+        assert 100 <= sv['new_flows'] <= 100 + (0 if WORKERS == 1 else 2), sv
         flows = d.json('show flows www')['flows']
         assert flows and flows[0]['vip'] == vip + ':80', flows[:2]
 
