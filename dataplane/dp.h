@@ -32,6 +32,9 @@
 #define DP_RX_DESC    1024
 #define DP_TX_DESC    1024
 #define DP_EXPIRE_SCAN 64     /* flow-table slots an expiry sweep looks at a time */
+/* flows whose bucket and entry lines (128 bytes each) a core's L2 keeps:
+ * below this many the worker does not prefetch them */
+#define DP_FT_CACHED_FLOWS 4096
 
 /* One service in the engine's view. */
 struct dp_svc {

@@ -305,7 +305,7 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 
 /* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
  * what the burst's lookup found for the packet's key (NULL: nothing). */
-static void
+static inline __attribute__((always_inline)) void
 forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry *fe)
 {
 	struct dp_worker *w = b->w;
@@ -946,8 +946,11 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 			act[k] = -1;
 		}
 	} else {
-		/* the second buckets too once the table is half full (see
-		 * sl_ft_prefetch_bucket) */
+		/* the buckets and entries are prefetched once the flows are
+		 * more than the caches keep (below, they stay near: prefetching
+		 * is work for nothing), the second buckets too once the table
+		 * is half full (see sl_ft_prefetch_bucket) */
+		int pf = w->ft->count > DP_FT_CACHED_FLOWS;
 		int both = w->ft->count > w->ft->capacity / 2;
 
 		for (k = 0; k < n; k++) {
@@ -960,12 +963,14 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 			if (!rc[k] && is_ip_for_us(&b.p[k]) && !sl_pkt_is_nd(&b.p[k])) {
 				act[k] = SL_ACL_ALLOW;
 				b.hash[k] = sl_ft_hash(&b.p[k].key);
-				sl_ft_prefetch_bucket(w->ft, b.hash[k], both);
+				if (pf)
+					sl_ft_prefetch_bucket(w->ft, b.hash[k], both);
 			}
 		}
-		for (k = 0; k < n; k++)
-			if (act[k] >= 0)
-				sl_ft_prefetch_entry(w->ft, b.hash[k], both);
+		if (pf)
+			for (k = 0; k < n; k++)
+				if (act[k] >= 0)
+					sl_ft_prefetch_entry(w->ft, b.hash[k], both);
 		acl_burst(&b, n, act);
 	}
 	w->core.rx_pkts += n;
