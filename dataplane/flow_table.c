@@ -134,6 +134,7 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 	x->acl_epoch = 0;
 	x->acl_ctr = 0;
 	x->used = 1;
+	x->nat_checked = 0;
 	t->blk[b].b.sig[way] = sl_ft_sig(hash);
 	t->blk[b].b.stamp[way] = st;
 	t->blk[b].b.tun_sport_be[way] = 0;

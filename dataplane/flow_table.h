@@ -78,8 +78,16 @@ struct sl_ft_entry {
 	uint32_t acl_epoch;       /* 0: no verdict kept */
 	uint16_t acl_ctr;
 	uint8_t used;             /* 1 while in the table */
-	uint8_t pad;
+	uint8_t nat_checked;      /* nat: when its reply entry was last looked at
+				   * (SL_FT_NAT_CHECK units, modulo 256) */
 } __attribute__((aligned(64)));
+
+/* A nat flow's reply entry is looked at once in this many ns (2^30, about
+ * a second) by the flow's own packets, and put back if it went: an expiry
+ * (replies that stay away longer than the timeout while the client keeps
+ * sending, as one-way UDP does) or an eviction may take it alone. The XDP
+ * engine does the same (SL_XDP_NAT_CHECK_SHIFT). */
+#define SL_FT_NAT_CHECK_SHIFT 30
 
 /* Eight slots' signatures and stamps: one cache line. */
 struct sl_ft_bucket {

@@ -303,6 +303,93 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 	tx_enqueue(w, port_idx, m);
 }
 
+/* nat: the key of the reply a backend sends to the flow's snat:port. */
+static inline void
+nat_reply_key(struct sl_flow_key *rk, const struct sl_pkt *p, const struct sl_backend *be,
+	      const struct sl_addr *snat, uint16_t port_be)
+{
+	memset(rk, 0, sizeof(*rk));
+	rk->src = be->addr;
+	rk->dst = *snat;
+	rk->sport_be = be->port_be;
+	rk->dport_be = port_be;
+	rk->proto = p->key.proto;
+	rk->family = p->key.family;
+}
+
+/* nat: a reply entry for flow fe under rk (not in the table). 0, or -1
+ * when making it evicted the flow's own entry (then it is gone too). */
+static int
+nat_reply_insert(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
+		 const struct sl_flow_key *rk, uint64_t now)
+{
+	uint32_t fidx = sl_ft_index(w->ft, fe);
+	struct sl_ft_entry *re;
+	int ev = 0;
+
+	re = sl_ft_insert(w->ft, rk, sl_ft_hash(rk), now, &ev);
+	w->core.flow_evicted += (uint64_t)ev;
+	/* the insert may have evicted the forward entry itself */
+	if (!fe->used || memcmp(&fe->key, &p->key, sizeof(p->key))) {
+		sl_ft_remove(w->ft, re);
+		return -1;
+	}
+	re->flow.flags = SL_FLOW_F_NAT_REPLY;
+	re->flow.backend_id = (uint16_t)fidx;
+	re->flow.svc_id = (uint16_t)(fidx >> 16);
+	return 0;
+}
+
+/*
+ * nat, a new flow: a source port from the flow's hash (as the XDP engine
+ * picks it, a few tries past ports other clients hold; with several
+ * workers, a port that names this one: see handoff.h), and a reply entry
+ * in the same table so that the backend's answer finds its way back (see
+ * nat_reply()). 0, or -1: no port.
+ */
+static int
+nat_new(struct dp_worker *w, const struct dp_engine *e, struct sl_ft_entry *fe,
+	const struct sl_pkt *p, const struct sl_backend *be, const struct sl_addr *snat,
+	uint64_t now)
+{
+	uint32_t h = flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = sl_ft_index(w->ft, fe);
+	struct sl_flow_key rk;
+	struct sl_ft_entry *re = NULL;
+	int i;
+
+	nat_reply_key(&rk, p, be, snat, 0);
+	for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
+		rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, e->n_workers, w->idx);
+		re = sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk));
+		if (!re)
+			break;
+		if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
+		    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == fidx)
+			break; /* ours already */
+	}
+	if (i == SL_NAT_PORT_TRIES)
+		return -1;
+	fe->flow.nat_port_be = rk.dport_be;
+	fe->nat_checked = (uint8_t)(now >> SL_FT_NAT_CHECK_SHIFT);
+	return re ? 0 : nat_reply_insert(w, fe, p, &rk, now);
+}
+
+/* nat, a known flow, once a SL_FT_NAT_CHECK unit: its reply entry put back
+ * if it went (an entry another flow holds under that key is left alone).
+ * 0, or -1 when putting it back cost the flow its own entry. */
+static int
+nat_recheck(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
+	    const struct sl_backend *be, const struct sl_addr *snat, uint64_t now)
+{
+	struct sl_flow_key rk;
+
+	fe->nat_checked = (uint8_t)(now >> SL_FT_NAT_CHECK_SHIFT);
+	nat_reply_key(&rk, p, be, snat, fe->flow.nat_port_be);
+	if (sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk)))
+		return 0;
+	return nat_reply_insert(w, fe, p, &rk, now);
+}
+
 /* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
  * what the burst's lookup found for the packet's key (NULL: nothing). */
 static inline __attribute__((always_inline)) void
@@ -424,54 +511,20 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 	}
 	case SL_FWD_NAT: {
 		/* DNAT to the backend, SNAT to the service's (or the engine's)
-		 * local address with a source port from the flow's hash (as the
-		 * XDP engine picks it, a few tries past ports other clients
-		 * hold; with several workers, a port that names this one: see
-		 * handoff.h), and a reply entry in the same table so that the
-		 * backend's answer finds its way back (see nat_reply()). */
+		 * local address and the flow's port (nat_new, nat_recheck) */
 		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
 			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
 
 		if (!fe->flow.nat_port_be) {
-			uint32_t h = flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = sl_ft_index(w->ft, fe);
-			struct sl_flow_key rk;
-			struct sl_ft_entry *re = NULL;
-			int i, ev = 0;
-
-			memset(&rk, 0, sizeof(rk));
-			rk.src = be->addr;
-			rk.dst = snat;
-			rk.sport_be = be->port_be;
-			rk.proto = p->key.proto;
-			rk.family = p->key.family;
-			for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
-				/* hand-off: the port says which worker owns the flow */
-				rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, e->n_workers, w->idx);
-				re = sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk));
-				if (!re)
-					break;
-				if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
-				    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == fidx)
-					break; /* ours already */
-			}
-			if (i == SL_NAT_PORT_TRIES) {
+			if (nat_new(w, e, fe, p, be, &snat, now) < 0) {
 				drop(w, m, SL_DROP_NAT_NO_PORT);
 				return;
 			}
-			fe->flow.nat_port_be = rk.dport_be;
-			if (!re) {
-				re = sl_ft_insert(w->ft, &rk, sl_ft_hash(&rk), now, &ev);
-				w->core.flow_evicted += (uint64_t)ev;
-				/* the insert may have evicted the forward entry itself */
-				if (!fe->used || memcmp(&fe->key, &p->key, sizeof(p->key))) {
-					sl_ft_remove(w->ft, re);
-					drop(w, m, SL_DROP_NAT_NO_PORT);
-					return;
-				}
+		} else if (sl_unlikely(fe->nat_checked != (uint8_t)(now >> SL_FT_NAT_CHECK_SHIFT))) {
+			if (nat_recheck(w, fe, p, be, &snat, now) < 0) {
+				drop(w, m, SL_DROP_NAT_NO_PORT);
+				return;
 			}
-			re->flow.flags = SL_FLOW_F_NAT_REPLY;
-			re->flow.backend_id = (uint16_t)fidx;
-			re->flow.svc_id = (uint16_t)(fidx >> 16);
 		}
 		if (sl_rw_nat(data, data + m->data_len, p, &snat, fe->flow.nat_port_be, &be->addr,
 			      be->port_be) ||

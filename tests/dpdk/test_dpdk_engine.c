@@ -632,6 +632,73 @@ test_nat_forward_bytes(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* A nat flow whose traffic goes one way for longer than its timeout (a
+ * UDP stream, the backend silent): its reply entry expires while the
+ * client's packets keep the flow alive, and is put back by the flow's
+ * next packet in a new second (nat_recheck), so that the backend's late
+ * answer still reaches the client. Without that it went to the host. */
+static void
+test_nat_reply_entry_restored(void **state)
+{
+	uint8_t f[PB_MAX_LEN], r[PB_MAX_LEN];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.11", .dst = "198.51.100.62", .proto = 17,
+		.sport = 7200, .dport = 53, .payload = 30,
+	};
+	struct pkt_spec rs = {
+		.family = 4, .src = "10.0.7.3", .dst = LOCAL4, .proto = 17, .sport = 5353,
+		.payload = 30,
+	};
+	struct sl_pkt p;
+	struct rte_mbuf *m;
+	uint64_t host;
+	size_t len;
+	double end;
+	int i;
+
+	(void)state;
+	cfg_reset();
+	exec("set timeout udp 1s");
+	exec("add service oneway 198.51.100.62:53 proto udp sched rr mode nat");
+	exec("add backend oneway 10.0.7.3:5353");
+	apply();
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	inject(f, len);
+	m = recv_one();
+	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	rs.dport = ntohs(p.key.sport_be);
+	rte_pktmbuf_free(m);
+	/* 3.5 s of client packets every 200 ms, no reply: the reply entry is
+	 * idle past 1 s (and swept within half that) while the flow is not */
+	end = ring_port_now_s() + 3.5;
+	for (i = 0; ring_port_now_s() < end; i++) {
+		inject(f, len);
+		m = recv_one();
+		assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+					  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len,
+					  &p), 0);
+		assert_int_equal(ntohs(p.key.sport_be), rs.dport); /* the same flow */
+		rte_pktmbuf_free(m);
+		usleep(200000);
+	}
+	read_stats();
+	assert_true(st.core[0].flow_expired >= 1); /* the reply entry went */
+	host = st.core[0].to_host_pkts;
+	/* the backend answers at last: back to the client, from the VIP */
+	len = pkt_build(&rs, r, sizeof(r), NULL);
+	inject(r, len);
+	m = recv_one();
+	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	assert_int_equal(p.key.dst.w[0], inet_addr("203.0.113.11"));
+	assert_int_equal(p.key.src.w[0], inet_addr("198.51.100.62"));
+	assert_int_equal(ntohs(p.key.dport_be), 7200);
+	rte_pktmbuf_free(m);
+	read_stats();
+	assert_int_equal(st.core[0].to_host_pkts, host);
+}
+
 /* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
 static void
 icmp4_set_mtu(uint8_t *f, size_t len, uint16_t mtu)
@@ -971,6 +1038,7 @@ main(void)
 		cmocka_unit_test(test_nat_forward_bytes),
 		cmocka_unit_test(test_flows_listing),
 		cmocka_unit_test(test_arp_nd_answered),
+		cmocka_unit_test(test_nat_reply_entry_restored),
 		cmocka_unit_test(test_acl_kept_in_flow),
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};
