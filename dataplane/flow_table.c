@@ -143,6 +143,24 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 	return x;
 }
 
+/* A nat reply entry (SL_FLOW_F_NAT_REPLY) goes with its flow, whose slot
+ * it holds in svc_id << 16 | backend_id (dataplane/worker.c): while that
+ * flow lives with this port, the reply path stays open however long the
+ * backend is silent (a one-way stream). */
+static int
+reply_expired(const struct sl_ft *t, const struct sl_ft_timeouts *to, const struct sl_ft_entry *x,
+	      uint64_t now)
+{
+	uint32_t fidx = (uint32_t)x->flow.svc_id << 16 | x->flow.backend_id;
+	const struct sl_ft_entry *f;
+
+	if (fidx >= t->capacity)
+		return 1;
+	f = sl_ft_at(t, fidx);
+	return !f->used || (f->flow.flags & SL_FLOW_F_NAT_REPLY) ||
+	       f->flow.nat_port_be != x->key.dport_be || sl_ft_expired(t, to, f, now);
+}
+
 uint32_t
 sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now, uint32_t max_scan)
 {
@@ -160,7 +178,8 @@ sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now, uin
 		if (!b->sig[i % SL_FT_WAYS] || st - b->stamp[i % SL_FT_WAYS] <= young)
 			continue;
 		x = sl_ft_at(t, i);
-		if (x->used && sl_ft_expired(t, to, x, now)) {
+		if (x->used && ((x->flow.flags & SL_FLOW_F_NAT_REPLY) ? reply_expired(t, to, x, now)
+								    : sl_ft_expired(t, to, x, now))) {
 			sl_ft_remove(t, x);
 			removed++;
 		}

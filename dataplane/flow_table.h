@@ -83,10 +83,10 @@ struct sl_ft_entry {
 } __attribute__((aligned(64)));
 
 /* A nat flow's reply entry is looked at once in this many ns (2^30, about
- * a second) by the flow's own packets, and put back if it went: an expiry
- * (replies that stay away longer than the timeout while the client keeps
- * sending, as one-way UDP does) or an eviction may take it alone. The XDP
- * engine does the same (SL_XDP_NAT_CHECK_SHIFT). */
+ * a second) by the flow's own packets: marked seen, so that a full table
+ * does not evict it before its flow for want of replies, and put back if
+ * an eviction took it all the same. The XDP engine does the same
+ * (SL_XDP_NAT_CHECK_SHIFT). */
 #define SL_FT_NAT_CHECK_SHIFT 30
 
 /* Eight slots' signatures and stamps: one cache line. */
@@ -406,7 +406,8 @@ sl_ft_expired(const struct sl_ft *t, const struct sl_ft_timeouts *to, const stru
 
 /* Remove expired entries among the next `max_scan` slots after the
  * table's sweep cursor (wrapping; a slot is looked at no more than once a
- * call), and move the cursor past them. Only slots whose bucket stamp is
+ * call), and move the cursor past them. A nat reply entry expires with
+ * its flow, not on its own. Only slots whose bucket stamp is
  * older than the shortest timeout have their entry read. Returns how many
  * were removed. */
 uint32_t sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now,

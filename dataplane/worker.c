@@ -374,19 +374,26 @@ nat_new(struct dp_worker *w, const struct dp_engine *e, struct sl_ft_entry *fe,
 	return re ? 0 : nat_reply_insert(w, fe, p, &rk, now);
 }
 
-/* nat, a known flow, once a SL_FT_NAT_CHECK unit: its reply entry put back
- * if it went (an entry another flow holds under that key is left alone).
- * 0, or -1 when putting it back cost the flow its own entry. */
+/* nat, a known flow, once a SL_FT_NAT_CHECK unit: its reply entry marked
+ * seen, or put back if an eviction took it (an entry another flow holds
+ * under that key is left alone). 0, or -1 when putting it back cost the
+ * flow its own entry. */
 static int
 nat_recheck(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
 	    const struct sl_backend *be, const struct sl_addr *snat, uint64_t now)
 {
 	struct sl_flow_key rk;
+	struct sl_ft_entry *re;
 
 	fe->nat_checked = (uint8_t)(now >> SL_FT_NAT_CHECK_SHIFT);
 	nat_reply_key(&rk, p, be, snat, fe->flow.nat_port_be);
-	if (sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk)))
+	re = sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk));
+	if (re) {
+		if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
+		    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == sl_ft_index(w->ft, fe))
+			sl_ft_touch(w->ft, re, now);
 		return 0;
+	}
 	return nat_reply_insert(w, fe, p, &rk, now);
 }
 
