@@ -429,12 +429,12 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 			continue;
 		g.has_nat = 1;
 		/* the sources sluice_xdp() puts in reply keys (rk.dst) */
-		if (sv->flags & SL_SVC_F_SNAT_SET) {
+		if (sv->flags & SL_SVC_F_SNAT_SET)
 			x->snat_bits |= SL_XDP_SNAT_BIT(&sv->snat);
-		} else {
+		else if (s->svc[i].key.family == SL_AF_INET)
 			x->snat_bits |= SL_XDP_SNAT_BIT(&g.snat4);
+		else
 			x->snat_bits |= SL_XDP_SNAT_BIT(&g.snat6);
-		}
 	}
 	g.snat_bits = x->snat_bits;
 	{
