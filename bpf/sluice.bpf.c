@@ -695,7 +695,7 @@ int sluice_xdp(struct xdp_md *ctx)
 
 	/* The reply of a NAT flow, or a flow of ours. Neither lookup changes
 	 * what the firewall decides: it still comes first. */
-	if (g->has_nat) {
+	if (g->has_nat && (g->snat_bits & SL_XDP_SNAT_BIT(&p.key.dst))) {
 		nat = bpf_map_lookup_elem(&sl_nat, &p.key);
 		/* a reply entry stands for its client's flow only while that
 		 * flow is still on this backend and port: a flow reopened or

@@ -66,6 +66,8 @@ struct xdp_engine {
 	uint32_t max_be[SL_XDP_SLOTS];
 	struct sl_xdp_globals g;  /* addresses found on the interfaces */
 	uint32_t epoch;           /* of the last apply (sl_xdp_flow) */
+	uint32_t snat_bits;       /* every nat source so far (sl_xdp_globals): only grows,
+				   * as reply entries of a past config may still be live */
 	uint8_t ifmac[MAX_IFACES][6]; /* each interface's MAC ... */
 	int has_ifmac[MAX_IFACES];    /* ... when it has one */
 	int test_mode;            /* loaded, not attached (tests) */
@@ -420,8 +422,21 @@ xdp_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 	g.epoch = x->epoch;
 	g.acl_default = s->acl_default;
 	g.has_nat = 0;
-	for (i = 0; i < s->n_svc; i++)
-		g.has_nat |= s->svc[i].svc.mode == SL_FWD_NAT;
+	for (i = 0; i < s->n_svc; i++) {
+		const struct sl_svc *sv = &s->svc[i].svc;
+
+		if (sv->mode != SL_FWD_NAT)
+			continue;
+		g.has_nat = 1;
+		/* the sources sluice_xdp() puts in reply keys (rk.dst) */
+		if (sv->flags & SL_SVC_F_SNAT_SET)
+			x->snat_bits |= SL_XDP_SNAT_BIT(&sv->snat);
+		else if (s->svc[i].key.family == SL_AF_INET)
+			x->snat_bits |= SL_XDP_SNAT_BIT(&g.snat4);
+		else
+			x->snat_bits |= SL_XDP_SNAT_BIT(&g.snat6);
+	}
+	g.snat_bits = x->snat_bits;
 	{
 		uint16_t *ctr_of = calloc(SL_MAX_ACL_RULES, sizeof(*ctr_of));
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # perf/xdp_bench.sh - run xdp_bench in a namespace of its own: an interface
 # for the program's FIB lookups, and the two backends' neighbours.
-#   bash perf/xdp_bench.sh [REPEAT [-n RUNS] [-m MODE] [-a 0|1000]]   (REPEAT 1000000; build/ built)
+#   bash perf/xdp_bench.sh [REPEAT [-n RUNS] [-m MODE] [-a 0|1000] [-c new|many|1000]]
+#   (REPEAT 1000000; build/ built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat=${1:-1000000}

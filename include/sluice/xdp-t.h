@@ -45,7 +45,9 @@ struct sl_xdp_globals {
 	uint32_t acl_dport_n;
 	uint32_t mtu;              /* the interfaces' (smallest) MTU: tunnels stay within */
 	uint32_t epoch;            /* one more at every apply, never 0: see sl_xdp_flow */
-	uint32_t pad2;
+	uint32_t snat_bits;        /* SL_XDP_SNAT_BIT() of every address a nat service
+				    * has sent from since the engine started: a packet
+				    * whose destination's bit is clear is no NAT reply */
 };
 SL_STATIC_ASSERT(sizeof(struct sl_xdp_globals) == 128, "xdp globals layout");
 
@@ -141,6 +143,14 @@ struct sl_xdp_backend {
 	uint8_t pad;
 };
 SL_STATIC_ASSERT(sizeof(struct sl_xdp_backend) == 40, "xdp backend layout");
+
+/* A packet's bit in sl_xdp_globals.snat_bits: a filter in front of the
+ * NAT reply lookup (a clear bit: no reply entry has this destination, so
+ * the lookup, a hash over the 40-byte key, would miss). A macro, for the
+ * types-only header: the address's words folded and multiplied, the top 5
+ * bits. */
+#define SL_XDP_SNAT_BIT(a)                                                        \
+	(1u << ((((a)->w[0] ^ (a)->w[1] ^ (a)->w[2] ^ (a)->w[3]) * 0x9e3779b1u) >> 27))
 
 /* Index of a backend in sl_backends, and of a table in sl_sched. */
 #define SL_XDP_BE_IDX(slot, id)   ((slot) * SL_MAX_BACKENDS + (id))

@@ -59,6 +59,7 @@ sh(const char *cmd)
 }
 
 static int resolve_hops; /* as sluiced: next hops in the snapshot */
+static const char *v4_opts = ""; /* more options for the IPv4 services alone */
 
 static void
 configure(const char *mode_opts)
@@ -80,8 +81,9 @@ configure(const char *mode_opts)
 
 	sl_config_init(&c);
 	for (i = 0; i < SL_ARRAY_SIZE(lines); i++) {
-		snprintf(line, sizeof(line), "%s%s", lines[i],
-			 !strncmp(lines[i], "add service", 11) ? mode_opts : "");
+		snprintf(line, sizeof(line), "%s%s%s", lines[i],
+			 !strncmp(lines[i], "add service", 11) ? mode_opts : "",
+			 !strncmp(lines[i], "add service", 11) && strstr(lines[i], VIP4) ? v4_opts : "");
 		assert_int_equal(sl_config_exec(&c, line, strlen(line), err, sizeof(err)), 0);
 	}
 	s = sl_snapshot_build(&c, snap, &ids, ++gen, err, sizeof(err));
@@ -406,6 +408,60 @@ test_icmp_frag_needed_nat(void **state)
 	assert_true(out_len == elen && !memcmp(out, e, elen));
 }
 
+/* A backend's reply to a nat flow, to the source sluice sent the flow's
+ * packet from: back to the client, from the VIP. Then the service gets a
+ * source address of its own: a late reply of the old flow to the old
+ * source still finds its entry (the program's filter in front of the
+ * reply lookup keeps every source a nat service has used), and a new
+ * flow's reply to the new source finds its own. */
+static void
+test_nat_reply_snat_change(void **state)
+{
+	uint8_t f[PB_MAX_LEN], r[PB_MAX_LEN], out[PB_MAX_LEN + 128];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.10", .dst = VIP4, .proto = 6,
+		.tcp_flags = 0x10, .dport = 80,
+	};
+	struct pkt_spec rs = {.family = 4, .proto = 6, .sport = 80, .tcp_flags = 0x10};
+	static const char *const snats[] = {"10.230.0.1", "10.230.0.7"};
+	char be[2][INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+	uint16_t nport[2];
+	uint32_t out_len;
+	struct sl_pkt p;
+	size_t len, rlen;
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		/* flow i: client port 7200 + i, under source snats[i] */
+		v4_opts = i == 0 ? "" : " snat 10.230.0.7"; /* no IPv4 service left on .1 */
+		configure("mode nat");
+		v4_opts = "";
+		sp.sport = (uint16_t)(7200 + i);
+		len = pkt_build(&sp, f, sizeof(f), NULL);
+		assert_int_equal(run(f, len, out, &out_len), XDP_TX);
+		assert_int_equal(sl_parse(out, out + out_len, out_len, &p), 0);
+		inet_ntop(AF_INET, p.key.dst.b, be[i], sizeof(be[i]));
+		inet_ntop(AF_INET, p.key.src.b, a, sizeof(a));
+		assert_string_equal(a, snats[i]);
+		nport[i] = ntohs(p.key.sport_be);
+		/* the replies of every flow so far, each to its own source */
+		for (k = 0; k <= i; k++) {
+			rs.src = be[k];
+			rs.dst = snats[k];
+			rs.dport = nport[k];
+			rlen = pkt_build(&rs, r, sizeof(r), NULL);
+			assert_int_equal(run(r, rlen, out, &out_len), XDP_TX);
+			assert_int_equal(sl_parse(out, out + out_len, out_len, &p), 0);
+			inet_ntop(AF_INET, p.key.src.b, a, sizeof(a));
+			assert_string_equal(a, VIP4);
+			inet_ntop(AF_INET, p.key.dst.b, a, sizeof(a));
+			assert_string_equal(a, "203.0.113.10");
+			assert_int_equal(ntohs(p.key.dport_be), 7200 + k);
+		}
+	}
+}
+
 /* The same, with next hops resolved into the snapshot (sluiced's way). */
 static void
 test_corpus_resolved(void **state)
@@ -422,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_corpus_resolved),
 		cmocka_unit_test(test_icmp_frag_needed_nat),
+		cmocka_unit_test(test_nat_reply_snat_change),
 	};
 
 	return cmocka_run_group_tests_name("xdp-engine", tests, setup, teardown);
