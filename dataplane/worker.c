@@ -1023,14 +1023,16 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 			if (!rc[k] && is_ip_for_us(&b.p[k]) && !sl_pkt_is_nd(&b.p[k])) {
 				act[k] = SL_ACL_ALLOW;
 				b.hash[k] = sl_ft_hash(&b.p[k].key);
-				if (pf)
-					sl_ft_prefetch_bucket(w->ft, b.hash[k], both);
 			}
 		}
-		if (pf)
+		if (pf) {
+			for (k = 0; k < n; k++)
+				if (act[k] >= 0)
+					sl_ft_prefetch_bucket(w->ft, b.hash[k], both);
 			for (k = 0; k < n; k++)
 				if (act[k] >= 0)
 					sl_ft_prefetch_entry(w->ft, b.hash[k], both);
+		}
 		acl_burst(&b, n, act);
 	}
 	w->core.rx_pkts += n;
