@@ -303,6 +303,15 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 	tx_enqueue(w, port_idx, m);
 }
 
+/* nat: the source address of service v's flows toward their backends. */
+static inline const struct sl_addr *
+nat_snat(const struct dp_engine *e, const struct dp_svc *v, uint8_t family)
+{
+	if (v->svc.flags & SL_SVC_F_SNAT_SET)
+		return &v->svc.snat;
+	return family == SL_AF_INET ? &e->opt.local4 : &e->opt.local6;
+}
+
 /* nat: the key of the reply a backend sends to the flow's snat:port. */
 static inline void
 nat_reply_key(struct sl_flow_key *rk, const struct sl_pkt *p, const struct sl_backend *be,
@@ -519,8 +528,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 	case SL_FWD_NAT: {
 		/* DNAT to the backend, SNAT to the service's (or the engine's)
 		 * local address and the flow's port (nat_new, nat_recheck) */
-		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
-			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+		struct sl_addr snat = *nat_snat(e, v, p->key.family);
 
 		if (!fe->flow.nat_port_be) {
 			if (nat_new(w, e, fe, p, be, &snat, now) < 0) {
@@ -556,6 +564,25 @@ is_ip_for_us(const struct sl_pkt *p)
 	return p->key.family != SL_AF_NONE && !(p->flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR));
 }
 
+/* A nat flow's packet whose reply entry is due its check (nat_recheck()):
+ * that entry's buckets, ahead of the burst's act stage (the key needs the
+ * service's source address and the backend: not known when the burst's
+ * other prefetches go out). */
+static inline void
+nat_recheck_prefetch(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
+{
+	const struct dp_snap *s = b->s;
+	const struct sl_pkt *p = &b->p[k];
+	const struct dp_svc *v = svc_lookup(s, &b->mo, &p->key);
+	struct sl_flow_key rk;
+
+	if (!v || v->svc.mode != SL_FWD_NAT || fe->flow.backend_id >= s->max_backend_id)
+		return;
+	nat_reply_key(&rk, p, &s->backends[fe->flow.backend_id], nat_snat(b->e, v, p->key.family),
+		      fe->flow.nat_port_be);
+	sl_ft_prefetch_bucket(b->w->ft, sl_ft_hash(&rk), 1);
+}
+
 /*
  * The flow table and the firewall for a whole burst. Every packet that
  * reaches them (act[k] >= 0 on entry) has its key looked up; one whose
@@ -576,6 +603,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
 	uint64_t def_pkts = 0, def_bytes = 0;
+	uint8_t nat_unit = (uint8_t)(b->now >> SL_FT_NAT_CHECK_SHIFT);
 
 	for (k = 0; k < n; k++) {
 		const struct sl_pkt *p = &b->p[k];
@@ -585,6 +613,9 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			continue;
 		fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
 		b->acl_rec[k] = -1;
+		if (fe && sl_unlikely(fe->nat_checked != nat_unit) && fe->flow.nat_port_be &&
+		    !(fe->flow.flags & SL_FLOW_F_NAT_REPLY))
+			nat_recheck_prefetch(b, k, fe);
 		if (fe && fe->acl_epoch == s->acl_epoch) {
 			/* let in under these rules before: the same rule again */
 			w->acl[fe->acl_ctr].pkts++;
