@@ -583,6 +583,37 @@ nat_recheck_prefetch(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
 	sl_ft_prefetch_bucket(b->w->ft, sl_ft_hash(&rk), 1);
 }
 
+/* A packet that may open a nat flow: the buckets of the reply key its
+ * first port try will look up (nat_new()), ahead of the act stage. The
+ * backend is the scheduler's guess: maglev's exactly, rr's and wrr's the
+ * slot `*ahead` new flows past the cursor (every new nat flow of the
+ * burst moves it on). A wrong guess costs a prefetch. */
+static inline void
+nat_new_prefetch(struct burst *b, uint16_t k, uint32_t *ahead)
+{
+	const struct dp_snap *s = b->s;
+	const struct sl_pkt *p = &b->p[k];
+	const struct dp_svc *v = svc_lookup(s, &b->mo, &p->key);
+	const struct sl_sched_tbl *t;
+	struct sl_flow_key rk;
+	uint32_t idx;
+	int bid;
+
+	if (!v || v->svc.mode != SL_FWD_NAT || !(t = v->tbl) || !t->size || t->size > SL_SCHED_TBL_MAX)
+		return;
+	if (v->svc.sched == SL_SCHED_MAGLEV)
+		idx = flow_hash(&p->key, SL_HASH_SEED_FLOW) % t->size;
+	else
+		idx = (b->w->cursor[v->svc.id] + (*ahead)++) % t->size;
+	bid = t->slot[idx];
+	if (bid < 0 || (uint32_t)bid >= s->max_backend_id)
+		return;
+	nat_reply_key(&rk, p, &s->backends[bid], nat_snat(b->e, v, p->key.family),
+		      dp_handoff_nat_port_be(flow_hash(&p->key, SL_NAT_HASH_SEED), 0,
+					     b->e->n_workers, b->w->idx));
+	sl_ft_prefetch_bucket(b->w->ft, sl_ft_hash(&rk), 1);
+}
+
 /*
  * The flow table and the firewall for a whole burst. Every packet that
  * reaches them (act[k] >= 0 on entry) has its key looked up; one whose
@@ -604,6 +635,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
 	uint64_t def_pkts = 0, def_bytes = 0;
 	uint8_t nat_unit = (uint8_t)(b->now >> SL_FT_NAT_CHECK_SHIFT);
+	uint32_t ahead = 0;
 
 	for (k = 0; k < n; k++) {
 		const struct sl_pkt *p = &b->p[k];
@@ -616,6 +648,8 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		if (fe && sl_unlikely(fe->nat_checked != nat_unit) && fe->flow.nat_port_be &&
 		    !(fe->flow.flags & SL_FLOW_F_NAT_REPLY))
 			nat_recheck_prefetch(b, k, fe);
+		else if (!fe && s->has_nat)
+			nat_new_prefetch(b, k, &ahead);
 		if (fe && fe->acl_epoch == s->acl_epoch) {
 			/* let in under these rules before: the same rule again */
 			w->acl[fe->acl_ctr].pkts++;
