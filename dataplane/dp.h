@@ -199,6 +199,9 @@ struct dp_snap *dp_snap_build(const struct sl_snapshot *s, const struct dp_opts 
 			      const uint16_t *acl_ctr, char *err, size_t errlen);
 void dp_snap_free(struct dp_snap *s);
 const struct dp_svc *dp_snap_lookup(const struct dp_snap *s, const struct sl_svc_key *k);
+/* The service a flow key's destination (address, port, protocol) names. */
+struct sl_flow_key;
+const struct dp_svc *dp_snap_lookup_flow(const struct dp_snap *s, const struct sl_flow_key *fk);
 
 /* port.c */
 int dp_ports_setup(struct dp_engine *e, char *err, size_t errlen);

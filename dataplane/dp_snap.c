@@ -47,6 +47,19 @@ dp_snap_lookup(const struct dp_snap *s, const struct sl_svc_key *k)
 	return NULL;
 }
 
+const struct dp_svc *
+dp_snap_lookup_flow(const struct dp_snap *s, const struct sl_flow_key *fk)
+{
+	struct sl_svc_key sk;
+
+	memset(&sk, 0, sizeof(sk));
+	sk.vip = fk->dst;
+	sk.port_be = fk->dport_be;
+	sk.proto = fk->proto;
+	sk.family = fk->family;
+	return dp_snap_lookup(s, &sk);
+}
+
 void
 dp_snap_free(struct dp_snap *s)
 {

@@ -184,17 +184,8 @@ dp_handoff_steer_ho(struct dp_worker *w, const struct dp_engine *e, const struct
 		return 0;
 	/* a snat address may be a VIP too (snat set to the VIP): its
 	 * service's own packets stay where RSS put them */
-	{
-		struct sl_svc_key sk;
-
-		memset(&sk, 0, sizeof(sk));
-		sk.vip = k->dst;
-		sk.port_be = k->dport_be;
-		sk.proto = k->proto;
-		sk.family = k->family;
-		if (dp_snap_lookup(s, &sk))
-			return 0;
-	}
+	if (dp_snap_lookup_flow(s, k))
+		return 0;
 	/* the port it came in on, for the owner to answer through */
 	m->port = e->port[port_idx].port_id;
 	if (unlikely(rte_ring_mp_enqueue(ho->ring[owner], m) != 0)) {

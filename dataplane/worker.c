@@ -142,17 +142,10 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
 	memcpy(a, &fk->dst, 16);
 	memcpy(&ppf, &fk->dport_be, 4);
 	if (sl_unlikely(!mo->valid || ((a[0] ^ mo->vip[0]) | (a[1] ^ mo->vip[1]) | (ppf ^ mo->ppf)))) {
-		struct sl_svc_key sk;
-
-		memset(&sk, 0, sizeof(sk));
-		sk.vip = fk->dst;
-		sk.port_be = fk->dport_be;
-		sk.proto = fk->proto;
-		sk.family = fk->family;
 		mo->vip[0] = a[0];
 		mo->vip[1] = a[1];
 		mo->ppf = ppf;
-		mo->v = dp_snap_lookup(s, &sk);
+		mo->v = dp_snap_lookup_flow(s, fk);
 		mo->valid = 1;
 	}
 	return mo->v;
@@ -262,6 +255,19 @@ tun_write(uint8_t *data, const uint8_t *end, const struct sl_pkt *p, const struc
 	return (int)trim;
 }
 
+/* tunnel: once the outer headers are written (start: where the frame now
+ * begins, as sl_rw_encap() returns it, < 0 if they did not fit), the frame
+ * trimmed to its start; 1 if it fits the port's MTU. */
+static inline int
+tun_fits(struct rte_mbuf *m, int start, const struct dp_port *pt)
+{
+	if (start < 0)
+		return 0;
+	if (start)
+		rte_pktmbuf_adj(m, (uint16_t)start);
+	return m->pkt_len <= (uint32_t)pt->mtu + RTE_ETHER_HDR_LEN;
+}
+
 /* tunnel, the long way: the outer headers built for this packet, then
  * sent on (or dropped, counted). ICMP errors about a tunnel flow go this
  * way; flows' packets only for a backend without prepared headers. */
@@ -290,13 +296,7 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 	}
 	data = rte_pktmbuf_mtod(m, uint8_t *);
 	start = sl_rw_encap(data, data + m->data_len, room, p, &en);
-	if (start < 0) {
-		drop(w, m, SL_DROP_MTU);
-		return;
-	}
-	if (start)
-		rte_pktmbuf_adj(m, (uint16_t)start);
-	if (m->pkt_len > (uint32_t)e->port[port_idx].mtu + RTE_ETHER_HDR_LEN) {
+	if (!tun_fits(m, start, &e->port[port_idx])) {
 		drop(w, m, SL_DROP_MTU);
 		return;
 	}
@@ -513,13 +513,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 		data = rte_pktmbuf_mtod(m, uint8_t *);
 		start = tun_write(data, data + m->data_len, p, th, *sport,
 				  e->port[port_idx].mac.addr_bytes);
-		if (start < 0) {
-			drop(w, m, SL_DROP_MTU);
-			return;
-		}
-		if (start)
-			rte_pktmbuf_adj(m, (uint16_t)start);
-		if (m->pkt_len > (uint32_t)e->port[port_idx].mtu + RTE_ETHER_HDR_LEN) {
+		if (!tun_fits(m, start, &e->port[port_idx])) {
 			drop(w, m, SL_DROP_MTU);
 			return;
 		}
@@ -787,7 +781,6 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	const struct dp_svc *v;
 	struct sl_ft_entry *x, *fe;
 	struct sl_flow_key r;
-	struct sl_svc_key sk;
 	uint32_t fidx, sid, bid;
 
 	if (!sl_icmp_err_key(p, &r))
@@ -831,12 +824,7 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	/* 2. from the client's side */
 	if (sl_ft_expired(w->ft, &s->to, x, now))
 		return 0;
-	memset(&sk, 0, sizeof(sk));
-	sk.vip = r.dst;
-	sk.port_be = r.dport_be;
-	sk.proto = r.proto;
-	sk.family = r.family;
-	v = dp_snap_lookup(s, &sk);
+	v = dp_snap_lookup_flow(s, &r);
 	if (!v)
 		return 0;
 	sid = v->svc.id;
@@ -1062,34 +1050,29 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 		rte_prefetch0(m[k]);
 	for (k = 0; k < n; k++)
 		rte_prefetch0(rte_pktmbuf_mtod(m[k], void *));
-	if (!s) {
-		for (k = 0; k < n; k++) {
-			bytes += m[k]->pkt_len;
-			rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
-					      rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
-					      m[k]->pkt_len, &b.p[k]);
-			act[k] = -1;
+	/* the firewall's and the flow table's packets (none before the
+	 * first snapshot): act[k] >= 0, their keys hashed */
+	for (k = 0; k < n; k++) {
+		bytes += m[k]->pkt_len;
+		rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
+				      rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
+				      m[k]->pkt_len, &b.p[k]);
+		act[k] = -1;
+		if (s && !rc[k] && is_ip_for_us(&b.p[k]) && !sl_pkt_is_nd(&b.p[k])) {
+			act[k] = SL_ACL_ALLOW;
+			b.hash[k] = sl_ft_hash(&b.p[k].key);
 		}
-	} else {
+	}
+	if (s) {
 		/* the buckets and entries are prefetched once the flows are
 		 * more than the caches keep (below, they stay near: prefetching
 		 * is work for nothing), the second buckets too once the table
-		 * is half full (see sl_ft_prefetch_bucket) */
+		 * is half full (see sl_ft_prefetch_bucket); in loops of their
+		 * own: issued from the parse loop, which waits for packet data,
+		 * they cost ten times as much (perf/README.md) */
 		int pf = w->ft->count > DP_FT_CACHED_FLOWS;
 		int both = w->ft->count > w->ft->capacity / 2;
 
-		for (k = 0; k < n; k++) {
-			bytes += m[k]->pkt_len;
-			rc[k] = sl_parse_fast(rte_pktmbuf_mtod(m[k], const uint8_t *),
-					      rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
-					      m[k]->pkt_len, &b.p[k]);
-			/* the firewall's and the flow table's packets */
-			act[k] = -1;
-			if (!rc[k] && is_ip_for_us(&b.p[k]) && !sl_pkt_is_nd(&b.p[k])) {
-				act[k] = SL_ACL_ALLOW;
-				b.hash[k] = sl_ft_hash(&b.p[k].key);
-			}
-		}
 		if (pf) {
 			for (k = 0; k < n; k++)
 				if (act[k] >= 0)
