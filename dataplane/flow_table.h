@@ -78,16 +78,7 @@ struct sl_ft_entry {
 	uint32_t acl_epoch;       /* 0: no verdict kept */
 	uint16_t acl_ctr;
 	uint8_t used;             /* 1 while in the table */
-	uint8_t nat_checked;      /* nat: when its reply entry was last looked at
-				   * (SL_FT_NAT_CHECK units, modulo 256) */
 } __attribute__((aligned(64)));
-
-/* A nat flow's reply entry is looked at once in this many ns (2^30, about
- * a second) by the flow's own packets: marked seen, so that a full table
- * does not evict it before its flow for want of replies, and put back if
- * an eviction took it all the same. The XDP engine does the same
- * (SL_XDP_NAT_CHECK_SHIFT). */
-#define SL_FT_NAT_CHECK_SHIFT 30
 
 /* Eight slots' signatures and stamps: one cache line. */
 struct sl_ft_bucket {
@@ -329,9 +320,11 @@ sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
 }
 
 /* Insert key (not already present): a fresh entry with a zeroed flow and
- * last_seen_ns = now, seen now. When both its buckets are full, the least recently
- * seen entry of the two is removed first (ties: the first found) and
- * *evicted set to 1. Never fails. */
+ * last_seen_ns = now, seen now. When both its buckets are full, the least
+ * recently seen entry of the two is removed first (ties: the first found;
+ * a nat reply entry as recently seen as its flow, and removed with it)
+ * and *evicted set to the entries removed (1, or 2 for a nat flow's
+ * pair). Never fails. */
 struct sl_ft_entry *sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash,
 				 uint64_t now, int *evicted);
 

@@ -379,14 +379,15 @@ nat_new(struct dp_worker *w, const struct dp_engine *e, struct sl_ft_entry *fe,
 	if (i == SL_NAT_PORT_TRIES)
 		return -1;
 	fe->flow.nat_port_be = rk.dport_be;
-	fe->nat_checked = (uint8_t)(now >> SL_FT_NAT_CHECK_SHIFT);
 	return re ? 0 : nat_reply_insert(w, fe, p, &rk, now);
 }
 
-/* nat, a known flow, once a SL_FT_NAT_CHECK unit: its reply entry marked
- * seen, or put back if an eviction took it (an entry another flow holds
- * under that key is left alone). 0, or -1 when putting it back cost the
- * flow its own entry. */
+/* nat, a known flow's first packet under a new snapshot: its reply entry
+ * under the key this snapshot gives it (the service's source address or
+ * the backend's address may have changed), marked seen, or made (an entry
+ * another flow holds under that key is left alone). Between snapshots the
+ * reply entry needs no look: it goes only with its flow (flow_table.h).
+ * 0, or -1 when making it cost the flow its own entry. */
 static int
 nat_recheck(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
 	    const struct sl_backend *be, const struct sl_addr *snat, uint64_t now)
@@ -394,7 +395,6 @@ nat_recheck(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
 	struct sl_flow_key rk;
 	struct sl_ft_entry *re;
 
-	fe->nat_checked = (uint8_t)(now >> SL_FT_NAT_CHECK_SHIFT);
 	nat_reply_key(&rk, p, be, snat, fe->flow.nat_port_be);
 	re = sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk));
 	if (re) {
@@ -529,7 +529,9 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 				drop(w, m, SL_DROP_NAT_NO_PORT);
 				return;
 			}
-		} else if (sl_unlikely(fe->nat_checked != (uint8_t)(now >> SL_FT_NAT_CHECK_SHIFT))) {
+		} else if (sl_unlikely(b->acl_rec[k] >= 0)) {
+			/* the firewall matched it: its flow's first packet
+			 * under this snapshot (acl_burst) */
 			if (nat_recheck(w, fe, p, be, &snat, now) < 0) {
 				drop(w, m, SL_DROP_NAT_NO_PORT);
 				return;
@@ -558,7 +560,7 @@ is_ip_for_us(const struct sl_pkt *p)
 	return p->key.family != SL_AF_NONE && !(p->flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR));
 }
 
-/* A nat flow's packet whose reply entry is due its check (nat_recheck()):
+/* A nat flow's first packet under a new snapshot (nat_recheck()):
  * that entry's buckets, ahead of the burst's act stage (the key needs the
  * service's source address and the backend: not known when the burst's
  * other prefetches go out). */
@@ -628,7 +630,6 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
 	uint64_t def_pkts = 0, def_bytes = 0;
-	uint8_t nat_unit = (uint8_t)(b->now >> SL_FT_NAT_CHECK_SHIFT);
 	uint32_t ahead = 0;
 
 	for (k = 0; k < n; k++) {
@@ -639,7 +640,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			continue;
 		fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
 		b->acl_rec[k] = -1;
-		if (fe && sl_unlikely(fe->nat_checked != nat_unit) && fe->flow.nat_port_be &&
+		if (fe && sl_unlikely(fe->acl_epoch != s->acl_epoch) && fe->flow.nat_port_be &&
 		    !(fe->flow.flags & SL_FLOW_F_NAT_REPLY))
 			nat_recheck_prefetch(b, k, fe);
 		else if (!fe && s->has_nat)

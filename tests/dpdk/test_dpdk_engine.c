@@ -699,6 +699,74 @@ test_nat_oneway_reply(void **state)
 	assert_int_equal(st.core[0].to_host_pkts, host);
 }
 
+/* A nat flow whose service gets a source address of its own while the
+ * flow lives: the flow's next packet leaves from the new address (same
+ * port) and makes its reply entry there at once (the first packet under
+ * a snapshot looks at it), so the backend's reply to either address
+ * reaches the client. */
+static void
+test_nat_snat_change(void **state)
+{
+	uint8_t f[PB_MAX_LEN], r[PB_MAX_LEN];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.12", .dst = "198.51.100.63", .proto = 6,
+		.sport = 7300, .dport = 80, .tcp_flags = 0x10, .payload = 20,
+	};
+	struct pkt_spec rs = {
+		.family = 4, .src = "10.0.7.4", .proto = 6, .sport = 8080, .tcp_flags = 0x10,
+		.payload = 20,
+	};
+	static const char *const snats[] = {LOCAL4, "10.0.9.9"};
+	struct sl_pkt p;
+	struct rte_mbuf *m;
+	uint64_t host;
+	uint16_t nport = 0;
+	size_t len;
+	int i, k;
+
+	(void)state;
+	cfg_reset();
+	exec("add service snatc 198.51.100.63:80 proto tcp sched rr mode nat");
+	exec("add backend snatc 10.0.7.4:8080");
+	apply();
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	for (i = 0; i < 2; i++) {
+		if (i == 1) {
+			exec("set service snatc snat 10.0.9.9");
+			apply();
+		}
+		inject(f, len);
+		m = recv_one();
+		assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+					  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len,
+					  &p), 0);
+		assert_int_equal(p.key.src.w[0], inet_addr(snats[i]));
+		if (i == 0)
+			nport = ntohs(p.key.sport_be);
+		assert_int_equal(ntohs(p.key.sport_be), nport);
+		rte_pktmbuf_free(m);
+	}
+	read_stats();
+	host = st.core[0].to_host_pkts;
+	/* the backend's replies, to the new source and to the old */
+	for (k = 1; k >= 0; k--) {
+		rs.dst = snats[k];
+		rs.dport = nport;
+		len = pkt_build(&rs, r, sizeof(r), NULL);
+		inject(r, len);
+		m = recv_one();
+		assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+					  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len,
+					  &p), 0);
+		assert_int_equal(p.key.src.w[0], inet_addr("198.51.100.63"));
+		assert_int_equal(p.key.dst.w[0], inet_addr("203.0.113.12"));
+		assert_int_equal(ntohs(p.key.dport_be), 7300);
+		rte_pktmbuf_free(m);
+	}
+	read_stats();
+	assert_int_equal(st.core[0].to_host_pkts, host);
+}
+
 /* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
 static void
 icmp4_set_mtu(uint8_t *f, size_t len, uint16_t mtu)
@@ -1039,6 +1107,7 @@ main(void)
 		cmocka_unit_test(test_flows_listing),
 		cmocka_unit_test(test_arp_nd_answered),
 		cmocka_unit_test(test_nat_oneway_reply),
+		cmocka_unit_test(test_nat_snat_change),
 		cmocka_unit_test(test_acl_kept_in_flow),
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};

@@ -2,7 +2,8 @@
 /*
  * test_flow_table.c - the DPDK engine's per-lcore flow table, alone (it
  * has no DPDK in it): insert, lookup, expiry, eviction of the least
- * recently seen when a flow's buckets are full, counts.
+ * recently seen when a flow's buckets are full (nat pairs together),
+ * counts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -278,6 +279,84 @@ test_evict_oldest(void **state)
 	free(t);
 }
 
+/*
+ * nat pairs under eviction: a reply entry found the oldest takes its
+ * flow's stamp when the flow was seen since (and something else goes);
+ * one whose flow was not seen since goes with its flow; an orphan (its
+ * flow gone) goes alone.
+ */
+static struct sl_ft_entry *
+reply_of(struct sl_ft *t, struct sl_ft_entry *f, const struct sl_flow_key *rk, uint32_t hash,
+	 uint64_t now)
+{
+	uint32_t fidx = sl_ft_index(t, f);
+	struct sl_ft_entry *r;
+	int ev;
+
+	r = sl_ft_insert(t, rk, hash, now, &ev);
+	assert_int_equal(ev, 0);
+	r->flow.flags = SL_FLOW_F_NAT_REPLY;
+	r->flow.backend_id = (uint16_t)fidx;
+	r->flow.svc_id = (uint16_t)(fidx >> 16);
+	return r;
+}
+
+static void
+test_evict_nat_pair(void **state)
+{
+	struct sl_ft *t = ft_new(1 << 16);
+	struct sl_flow_key fk[3], rk[3], k[2 * SL_FT_WAYS], kn;
+	struct sl_ft_entry *f[3];
+	uint32_t i, hash = 0x12345678u;
+	int ev;
+
+	(void)state;
+	/* three nat flows elsewhere in the table, with ports 1000..1002 */
+	for (i = 0; i < 3; i++) {
+		fk[i] = key(50000 + i, 17);
+		f[i] = sl_ft_insert(t, &fk[i], h(&fk[i]), 900 * MS, &ev);
+		f[i]->flow.nat_port_be = (uint16_t)(1000 + i);
+	}
+	/* their reply entries, the oldest of one full pair of buckets (seen
+	 * at 1000, 1001, 1002 ms), and 13 flows seen at 1003.. ms */
+	for (i = 0; i < 3; i++) {
+		rk[i] = key(60000 + i, 17);
+		rk[i].dport_be = (uint16_t)(1000 + i);
+		reply_of(t, f[i], &rk[i], hash, (1000 + i) * MS);
+	}
+	for (i = 3; i < 2 * SL_FT_WAYS; i++) {
+		k[i] = key(i, 6);
+		sl_ft_insert(t, &k[i], hash, (1000 + i) * MS, &ev);
+		assert_int_equal(ev, 0);
+	}
+	/* flow 0 was seen at 5 s: its reply entry stays (it takes that
+	 * stamp) and flow 1's pair, not seen since 900 ms, goes, both */
+	sl_ft_touch(t, f[0], 5000 * MS);
+	/* flow 2 is gone: its reply entry, next oldest, is an orphan */
+	sl_ft_remove(t, f[2]);
+	kn = key(100000, 6);
+	sl_ft_insert(t, &kn, hash, 6000 * MS, &ev);
+	assert_int_equal(ev, 2);
+	assert_null(sl_ft_lookup(t, &rk[1], hash));
+	assert_null(sl_ft_lookup(t, &fk[1], h(&fk[1])));
+	assert_non_null(sl_ft_lookup(t, &rk[0], hash));
+	assert_non_null(sl_ft_lookup(t, &fk[0], h(&fk[0])));
+	assert_int_equal(sl_ft_idle(t, sl_ft_lookup(t, &rk[0], hash), 5000 * MS), 0);
+	/* the orphan next, alone */
+	kn = key(100001, 6);
+	sl_ft_insert(t, &kn, hash, 6001 * MS, &ev);
+	assert_int_equal(ev, 1);
+	assert_null(sl_ft_lookup(t, &rk[2], hash));
+	/* then the flows seen at 1003 ms.., before flow 0's reply (5 s) */
+	kn = key(100002, 6);
+	sl_ft_insert(t, &kn, hash, 6002 * MS, &ev);
+	assert_int_equal(ev, 1);
+	assert_null(sl_ft_lookup(t, &k[3], hash));
+	assert_non_null(sl_ft_lookup(t, &rk[0], hash));
+	assert_int_equal(t->count, 2 * SL_FT_WAYS + 1);
+	free(t);
+}
+
 /* The smallest table (one bucket), and counts through insert/remove cycles. */
 static void
 test_counts(void **state)
@@ -333,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expiry_bounded),
 		cmocka_unit_test(test_evict_oldest),
+		cmocka_unit_test(test_evict_nat_pair),
 		cmocka_unit_test(test_counts),
 	};
 
