@@ -161,6 +161,10 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *   acl_rec[k]: the firewall's counter for packet k when the rules were
  *     matched for it (to be kept in its flow's entry), -1 when its verdict
  *     came from the entry (or it has none).
+ *   nat_guess[k]: for a packet that may open a nat flow, the backend the
+ *     scheduler is expected to pick (nat_new_prefetch), -1 otherwise; then
+ *     nat_h[k] is its key's NAT port hash and nat_rh[k] the table hash of
+ *     the reply key of its first port try with that backend (nat_new()).
  */
 struct burst {
 	/* hash[k]: packet k's key's sl_ft_hash() */
@@ -175,6 +179,9 @@ struct burst {
 	struct rte_mbuf **m;
 	uint32_t hash[DP_BURST];
 	int32_t acl_rec[DP_BURST];
+	int32_t nat_guess[DP_BURST];
+	uint32_t nat_h[DP_BURST];
+	uint32_t nat_rh[DP_BURST];
 	struct sl_ft_entry *fe[DP_BURST];
 	struct sl_pkt p[DP_BURST];
 };
@@ -326,20 +333,20 @@ nat_reply_key(struct sl_flow_key *rk, const struct sl_pkt *p, const struct sl_ba
 	rk->family = p->key.family;
 }
 
-/* nat: a reply entry for flow fe under rk (not in the table). 0, or -1
- * when making it evicted the flow's own entry (then it is gone too). */
+/* nat: a reply entry for flow fe (in slot fidx) under rk, whose table
+ * hash is rh (not in the table). 0, or -1 when making it evicted the
+ * flow's own entry (then it is gone too). */
 static int
-nat_reply_insert(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
-		 const struct sl_flow_key *rk, uint64_t now)
+nat_reply_insert(struct dp_worker *w, struct sl_ft_entry *fe, uint32_t fidx,
+		 const struct sl_pkt *p, const struct sl_flow_key *rk, uint32_t rh, uint64_t now)
 {
-	uint32_t fidx = sl_ft_index(w->ft, fe);
 	struct sl_ft_entry *re;
 	int ev = 0;
 
-	re = sl_ft_insert(w->ft, rk, sl_ft_hash(rk), now, &ev);
+	re = sl_ft_insert(w->ft, rk, rh, now, &ev);
 	w->core.flow_evicted += (uint64_t)ev;
 	/* the insert may have evicted the forward entry itself */
-	if (!fe->used || memcmp(&fe->key, &p->key, sizeof(p->key))) {
+	if (!fe->used || !sl_ft_key_eq(&fe->key, &p->key)) {
 		sl_ft_remove(w->ft, re);
 		return -1;
 	}
@@ -354,22 +361,28 @@ nat_reply_insert(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pk
  * picks it, a few tries past ports other clients hold; with several
  * workers, a port that names this one: see handoff.h), and a reply entry
  * in the same table so that the backend's answer finds its way back (see
- * nat_reply()). 0, or -1: no port.
+ * nat_reply()). Packet k's hashes come from the burst when
+ * nat_new_prefetch() made them (its first try's reply key's only if the
+ * backend is the one it guessed). 0, or -1: no port.
  */
 static int
-nat_new(struct dp_worker *w, const struct dp_engine *e, struct sl_ft_entry *fe,
-	const struct sl_pkt *p, const struct sl_backend *be, const struct sl_addr *snat,
-	uint64_t now)
+nat_new(struct burst *b, uint16_t k, struct sl_ft_entry *fe, const struct sl_backend *be,
+	int bid, const struct sl_addr *snat)
 {
-	uint32_t h = flow_hash(&p->key, SL_NAT_HASH_SEED), fidx = sl_ft_index(w->ft, fe);
+	struct dp_worker *w = b->w;
+	const struct sl_pkt *p = &b->p[k];
+	int guess = b->nat_guess[k];
+	uint32_t h = guess >= 0 ? b->nat_h[k] : flow_hash(&p->key, SL_NAT_HASH_SEED);
+	uint32_t fidx = sl_ft_index(w->ft, fe), rh = 0;
 	struct sl_flow_key rk;
 	struct sl_ft_entry *re = NULL;
 	int i;
 
 	nat_reply_key(&rk, p, be, snat, 0);
 	for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
-		rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, e->n_workers, w->idx);
-		re = sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk));
+		rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, b->e->n_workers, w->idx);
+		rh = i == 0 && guess == bid ? b->nat_rh[k] : sl_ft_hash(&rk);
+		re = sl_ft_lookup(w->ft, &rk, rh);
 		if (!re)
 			break;
 		if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
@@ -379,7 +392,7 @@ nat_new(struct dp_worker *w, const struct dp_engine *e, struct sl_ft_entry *fe,
 	if (i == SL_NAT_PORT_TRIES)
 		return -1;
 	fe->flow.nat_port_be = rk.dport_be;
-	return re ? 0 : nat_reply_insert(w, fe, p, &rk, now);
+	return re ? 0 : nat_reply_insert(w, fe, fidx, p, &rk, rh, b->now);
 }
 
 /* nat, a known flow's first packet under a new snapshot: its reply entry
@@ -392,18 +405,20 @@ static int
 nat_recheck(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
 	    const struct sl_backend *be, const struct sl_addr *snat, uint64_t now)
 {
+	uint32_t fidx = sl_ft_index(w->ft, fe), rh;
 	struct sl_flow_key rk;
 	struct sl_ft_entry *re;
 
 	nat_reply_key(&rk, p, be, snat, fe->flow.nat_port_be);
-	re = sl_ft_lookup(w->ft, &rk, sl_ft_hash(&rk));
+	rh = sl_ft_hash(&rk);
+	re = sl_ft_lookup(w->ft, &rk, rh);
 	if (re) {
 		if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
-		    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == sl_ft_index(w->ft, fe))
+		    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == fidx)
 			sl_ft_touch(w->ft, re, now);
 		return 0;
 	}
-	return nat_reply_insert(w, fe, p, &rk, now);
+	return nat_reply_insert(w, fe, fidx, p, &rk, rh, now);
 }
 
 /* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
@@ -525,7 +540,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 		struct sl_addr snat = *nat_snat(e, v, p->key.family);
 
 		if (!fe->flow.nat_port_be) {
-			if (nat_new(w, e, fe, p, be, &snat, now) < 0) {
+			if (nat_new(b, k, fe, be, bid, &snat) < 0) {
 				drop(w, m, SL_DROP_NAT_NO_PORT);
 				return;
 			}
@@ -604,10 +619,12 @@ nat_new_prefetch(struct burst *b, uint16_t k, uint32_t *ahead)
 	bid = t->slot[idx];
 	if (bid < 0 || (uint32_t)bid >= s->max_backend_id)
 		return;
+	b->nat_h[k] = flow_hash(&p->key, SL_NAT_HASH_SEED);
 	nat_reply_key(&rk, p, &s->backends[bid], nat_snat(b->e, v, p->key.family),
-		      dp_handoff_nat_port_be(flow_hash(&p->key, SL_NAT_HASH_SEED), 0,
-					     b->e->n_workers, b->w->idx));
-	sl_ft_prefetch_bucket(b->w->ft, sl_ft_hash(&rk), 1);
+		      dp_handoff_nat_port_be(b->nat_h[k], 0, b->e->n_workers, b->w->idx));
+	b->nat_rh[k] = sl_ft_hash(&rk);
+	b->nat_guess[k] = bid;
+	sl_ft_prefetch_bucket(b->w->ft, b->nat_rh[k], 1);
 }
 
 /*
@@ -636,6 +653,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		const struct sl_pkt *p = &b->p[k];
 		struct sl_ft_entry *fe;
 
+		b->nat_guess[k] = -1;
 		if (act[k] < 0)
 			continue;
 		fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
@@ -701,6 +719,12 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		if (act[idx] != SL_ACL_DENY)
 			b->acl_rec[idx] = (int32_t)ctr;
 	}
+	/* the entries the new nat flows' reply entries will take: their
+	 * buckets were asked for in the loop above (nat_new_prefetch) */
+	if (s->has_nat)
+		for (k = 0; k < n; k++)
+			if (b->nat_guess[k] >= 0)
+				sl_ft_prefetch_entry(w->ft, b->nat_rh[k], 1);
 }
 
 /* A backend's reply to a NAT flow: back to the client, from the VIP, out
@@ -1001,6 +1025,7 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 
 			b.port_idx = port_idx[k];
 			b.acl_rec[k] = -1;
+			b.nat_guess[k] = -1;
 			if (sl_parse(rte_pktmbuf_mtod(m[k], const uint8_t *),
 				     rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
 				     m[k]->pkt_len, p) == 0) {
