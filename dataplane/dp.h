@@ -26,6 +26,7 @@
 #include <sluice/maps-t.h>
 
 #include "flow_table.h"
+#include "reply_table.h"
 
 #define DP_BURST      32
 #define DP_MAX_PORTS  16
@@ -75,6 +76,7 @@ struct dp_snap {
 	struct dp_snat *snat;         /* NULL when there is no nat service */
 	uint32_t ht_mask;             /* service lookup: open addressing, linear probe */
 	int32_t *ht;                  /* index into svc, -1 when empty */
+	int16_t svc_of_id[SL_MAX_SERVICES]; /* index into svc by service id, -1: none */
 	uint32_t max_backend_id;
 	struct sl_backend *backends;  /* max_backend_id entries, MACs filled in */
 	/* tunnel services' backends: [2 * id + (inner family is IPv6)]; NULL
@@ -144,6 +146,9 @@ struct dp_worker {
 	unsigned int lcore_id;
 	uint16_t idx;                 /* queue index and QSBR thread id */
 	struct sl_ft *ft;             /* set by control before the first snapshot */
+	struct sl_rt *rt;             /* nat reply cells (reply_table.h), with ft */
+	const struct dp_snap *cur;    /* the snapshot its packets are handled under
+				       * (for the flow table's `gone` hook) */
 	/* counters: worker rw, control ro */
 	struct sl_core_counters core;
 	struct sl_svc_counters svc[SL_MAX_SERVICES];
@@ -194,8 +199,10 @@ dp_now_ns(const struct dp_engine *e)
 }
 
 /* dp_snap.c */
-/* Build the engine's view; acl_ctr gives each rule's counter index. */
+/* Build the engine's view; acl_ctr gives each rule's counter index; prev
+ * (the view it replaces, or NULL) lends its snat addresses. */
 struct dp_snap *dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o,
+			      const struct dp_snap *prev,
 			      const uint16_t *acl_ctr, char *err, size_t errlen);
 void dp_snap_free(struct dp_snap *s);
 const struct dp_svc *dp_snap_lookup(const struct dp_snap *s, const struct sl_svc_key *k);
@@ -223,5 +230,8 @@ int dp_owns6(const struct dp_snap *s, const uint8_t *a);
 
 /* worker.c */
 int dp_worker_main(void *arg);
+/* The flow table's `gone` hook (ctx: the worker): a nat flow leaving
+ * takes its reply cell along. */
+void dp_worker_nat_gone(void *ctx, const struct sl_ft_entry *x);
 
 #endif /* SLUICE_DP_H */

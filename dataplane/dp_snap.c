@@ -338,8 +338,8 @@ own_addrs(struct dp_snap *d, const struct dp_opts *o)
 }
 
 struct dp_snap *
-dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16_t *acl_ctr,
-	      char *err, size_t errlen)
+dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const struct dp_snap *prev,
+	      const uint16_t *acl_ctr, char *err, size_t errlen)
 {
 	struct dp_snap *d = calloc(1, sizeof(*d));
 	uint32_t i, nb, slots;
@@ -371,6 +371,8 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 	d->ht_mask = slots - 1;
 	for (i = 0; i < slots; i++)
 		d->ht[i] = -1;
+	for (i = 0; i < SL_MAX_SERVICES; i++)
+		d->svc_of_id[i] = -1;
 	for (i = 0; i < s->n_svc; i++) {
 		const struct sl_snap_svc *ss = &s->svc[i];
 		struct dp_svc *v = &d->svc[i];
@@ -383,6 +385,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 		}
 		v->key = ss->key;
 		v->svc = ss->svc;
+		d->svc_of_id[ss->svc.id] = (int16_t)i;
 		d->has_nat |= ss->svc.mode == SL_FWD_NAT;
 		v->all_down = ss->all_down;
 		v->tbl = tbl_alloc(size);
@@ -451,7 +454,7 @@ dp_snap_build(const struct sl_snapshot *s, const struct dp_opts *o, const uint16
 	if (own_addrs(d, o) < 0)
 		goto oom;
 	/* where NAT replies come to: what a worker hands to another */
-	if (dp_handoff_snat_build(d, o) < 0)
+	if (dp_handoff_snat_build(d, o, prev) < 0)
 		goto oom;
 	return d;
 oom:

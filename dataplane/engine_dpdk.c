@@ -108,8 +108,10 @@ engine_free(struct dp_engine *e)
 	dp_snap_free(e->snap);
 	e->snap = NULL;
 	for (i = 0; i < e->n_workers; i++) {
-		if (e->w[i])
+		if (e->w[i]) {
 			rte_free(e->w[i]->ft);
+			rte_free(e->w[i]->rt);
+		}
 		rte_free(e->w[i]);
 		e->w[i] = NULL;
 	}
@@ -171,26 +173,35 @@ workers_launch(struct dp_engine *e, char *err, size_t errlen)
 
 /* ---- engine ops ---------------------------------------------------------------- */
 
+/* Each worker's flow table and nat reply table (a cell a flow slot). */
 static int
 flow_tables_alloc(struct dp_engine *e, uint32_t cap, char *err, size_t errlen)
 {
-	size_t sz = sl_ft_mem_size(cap);
+	size_t sz = sl_ft_mem_size(cap), rsz = sl_rt_mem_size(sl_ft_slots(cap));
 	uint16_t i;
 
 	for (i = 0; i < e->n_workers; i++) {
-		void *mem = rte_malloc_socket("sl_flows", sz, RTE_CACHE_LINE_SIZE,
-					      (int)rte_lcore_to_socket_id(e->w[i]->lcore_id));
+		int sock = (int)rte_lcore_to_socket_id(e->w[i]->lcore_id);
+		void *mem = rte_malloc_socket("sl_flows", sz, RTE_CACHE_LINE_SIZE, sock);
+		void *rmem = rte_malloc_socket("sl_nat_replies", rsz, 128, sock);
 
-		if (!mem) {
+		if (!mem || !rmem) {
+			rte_free(mem);
+			rte_free(rmem);
 			while (i--) {
 				rte_free(e->w[i]->ft);
+				rte_free(e->w[i]->rt);
 				e->w[i]->ft = NULL;
+				e->w[i]->rt = NULL;
 			}
 			return sl_err(err, errlen, "dpdk engine: cannot allocate %u flows per core "
 				    "(%zu MB each) in hugepage memory: reserve more hugepages or "
-				    "lower flows-per-core", cap, sz >> 20);
+				    "lower flows-per-core", cap, (sz + rsz) >> 20);
 		}
+		e->w[i]->rt = sl_rt_init(rmem, sl_ft_slots(cap));
 		e->w[i]->ft = sl_ft_init(mem, cap);
+		e->w[i]->ft->gone = dp_worker_nat_gone;
+		e->w[i]->ft->gone_ctx = e->w[i];
 	}
 	return 0;
 }
@@ -298,7 +309,7 @@ dpdk_apply(struct sl_engine *se, const struct sl_snapshot *s, char *err, size_t 
 			return sl_err(err, errlen, "dpdk engine: out of memory");
 		}
 		acl_counters(e, s, ctr);
-		d = dp_snap_build(s, &e->opt, ctr, err, errlen);
+		d = dp_snap_build(s, &e->opt, e->snap, ctr, err, errlen);
 		free(ctr);
 	}
 	if (!d)
@@ -412,7 +423,7 @@ dpdk_flows(struct sl_engine *se, int svc_id, struct sl_flow_info *out, size_t ma
 				const struct sl_ft_entry *x = &buf[k / SL_FT_WAYS].e[k % SL_FT_WAYS];
 				struct sl_flow_info *f;
 
-				if (!x->used || (x->flow.flags & SL_FLOW_F_NAT_REPLY) || (x->key.family != SL_AF_INET && x->key.family != SL_AF_INET6) ||
+				if (!x->used || (x->key.family != SL_AF_INET && x->key.family != SL_AF_INET6) ||
 				    x->flow.svc_id >= SL_MAX_SERVICES ||
 				    x->flow.backend_id >= SL_MAX_BACKENDS)
 					continue;

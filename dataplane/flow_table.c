@@ -66,6 +66,8 @@ sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x)
 
 	if (!x->used)
 		return;
+	if (x->flow.nat_port_be && t->gone)
+		t->gone(t->gone_ctx, x);
 	b = &t->blk[sl_ft_block_of(t, x)];
 	b->b.sig[x - b->e] = 0;
 	x->used = 0;
@@ -91,72 +93,6 @@ oldest_way(const struct sl_ft_bucket *b, uint32_t now, uint32_t *age)
 	return best;
 }
 
-/* The client flow a nat reply entry (SL_FLOW_F_NAT_REPLY) stands for,
- * whose slot it holds in svc_id << 16 | backend_id (dataplane/worker.c),
- * while that flow is still there with the reply's port; else NULL (the
- * entry is an orphan). */
-static struct sl_ft_entry *
-reply_flow(const struct sl_ft *t, const struct sl_ft_entry *x)
-{
-	uint32_t fidx = (uint32_t)x->flow.svc_id << 16 | x->flow.backend_id;
-	struct sl_ft_entry *f;
-
-	if (fidx >= t->capacity)
-		return NULL;
-	f = sl_ft_at(t, fidx);
-	if (!f->used || (f->flow.flags & SL_FLOW_F_NAT_REPLY) ||
-	    f->flow.nat_port_be != x->key.dport_be)
-		return NULL;
-	return f;
-}
-
-/*
- * Make room in the full buckets b1 and b2 (the same, or two): remove the
- * least recently seen entry of the two. A nat reply entry is as recently
- * seen as its flow, whose packets do not touch it (they would read a
- * second random line each): one found the oldest first takes its flow's
- * stamp when that is newer, and the choice is made again; else it goes,
- * and its flow with it (a nat flow without its reply entry is half a
- * flow). Each reply entry takes a newer stamp at most once, so the loop
- * ends within 2 x SL_FT_WAYS + 1 rounds. Returns the entries removed
- * (1 or 2); *b, *way: the way freed in b1 or b2.
- */
-static int
-evict(struct sl_ft *t, uint32_t b1, uint32_t b2, uint32_t st, uint32_t *b, uint32_t *way)
-{
-	int round, n = 0;
-
-	for (round = 0;; round++) {
-		uint32_t a1, a2, w1 = oldest_way(&t->blk[b1].b, st, &a1),
-				 w2 = oldest_way(&t->blk[b2].b, st, &a2);
-		struct sl_ft_entry *x, *f;
-		uint32_t *xs;
-
-		if (b2 != b1 && a2 > a1) {
-			*b = b2;
-			*way = w2;
-		} else {
-			*b = b1;
-			*way = w1;
-		}
-		x = &t->blk[*b].e[*way];
-		xs = &t->blk[*b].b.stamp[*way];
-		if ((x->flow.flags & SL_FLOW_F_NAT_REPLY) && round <= 2 * SL_FT_WAYS &&
-		    (f = reply_flow(t, x))) {
-			uint32_t fs = *sl_ft_stamp_of(t, f);
-
-			if ((int32_t)(fs - *xs) > 0) {
-				*xs = fs;
-				continue;
-			}
-			sl_ft_remove(t, f);
-			n++;
-		}
-		sl_ft_remove(t, x);
-		return n + 1;
-	}
-}
-
 struct sl_ft_entry *
 sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64_t now,
 	     int *evicted)
@@ -180,7 +116,18 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 			way = (uint32_t)__builtin_ctz(f2);
 		}
 	} else {
-		*evicted = evict(t, b1, b2, st, &b, &way);
+		uint32_t a1, a2, w1 = oldest_way(&t->blk[b1].b, st, &a1),
+				 w2 = oldest_way(&t->blk[b2].b, st, &a2);
+
+		if (b2 != b1 && a2 > a1) {
+			b = b2;
+			way = w2;
+		} else {
+			b = b1;
+			way = w1;
+		}
+		sl_ft_remove(t, &t->blk[b].e[way]);
+		*evicted = 1;
 	}
 	x = &t->blk[b].e[way];
 	x->key = *k;
@@ -195,18 +142,6 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 	t->count++;
 	t->changes++;
 	return x;
-}
-
-/* A nat reply entry goes with its flow: while that flow lives with this
- * port, the reply path stays open however long the backend is silent (a
- * one-way stream). */
-static int
-reply_expired(const struct sl_ft *t, const struct sl_ft_timeouts *to, const struct sl_ft_entry *x,
-	      uint64_t now)
-{
-	const struct sl_ft_entry *f = reply_flow(t, x);
-
-	return !f || sl_ft_expired(t, to, f, now);
 }
 
 uint32_t
@@ -226,8 +161,7 @@ sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now, uin
 		if (!b->sig[i % SL_FT_WAYS] || st - b->stamp[i % SL_FT_WAYS] <= young)
 			continue;
 		x = sl_ft_at(t, i);
-		if (x->used && ((x->flow.flags & SL_FLOW_F_NAT_REPLY) ? reply_expired(t, to, x, now)
-								    : sl_ft_expired(t, to, x, now))) {
+		if (x->used && sl_ft_expired(t, to, x, now)) {
 			sl_ft_remove(t, x);
 			removed++;
 		}

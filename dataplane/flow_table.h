@@ -27,6 +27,10 @@
  *     keep a table free of evictions until it is 70% to 75% full (less
  *     the larger it is); a table offered as many flows as it has slots
  *     keeps about 96% of them. Size it with that room.
+ *   - a nat flow's reply is found through the worker's reply table
+ *     (reply_table.h), whose cell holds the flow's slot: the table tells
+ *     its owner (`gone`) when such a flow leaves, so that the cell goes
+ *     with it.
  * There is no global order: expiry sweeps the slots in turn with a cursor
  * (sl_ft_expire), reading only bucket stamps for slots that are young.
  *
@@ -108,6 +112,10 @@ struct sl_ft {
 	uint32_t changes;         /* inserts and removals so far (wrapping): a lookup's
 				   * result stands while this has not moved */
 	struct sl_ft_block *blk;  /* capacity / SL_FT_WAYS */
+	/* called with an entry that has a nat port (flow.nat_port_be) as it
+	 * leaves the table, however it leaves (NULL: nobody asks) */
+	void (*gone)(void *ctx, const struct sl_ft_entry *x);
+	void *gone_ctx;
 };
 
 /* The slots a table asked for `capacity` flows has: capacity rounded up to
@@ -321,10 +329,8 @@ sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
 
 /* Insert key (not already present): a fresh entry with a zeroed flow and
  * last_seen_ns = now, seen now. When both its buckets are full, the least
- * recently seen entry of the two is removed first (ties: the first found;
- * a nat reply entry as recently seen as its flow, and removed with it)
- * and *evicted set to the entries removed (1, or 2 for a nat flow's
- * pair). Never fails. */
+ * recently seen entry of the two is removed first (ties: the first found)
+ * and *evicted set to 1. Never fails. */
 struct sl_ft_entry *sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash,
 				 uint64_t now, int *evicted);
 
@@ -399,8 +405,7 @@ sl_ft_expired(const struct sl_ft *t, const struct sl_ft_timeouts *to, const stru
 
 /* Remove expired entries among the next `max_scan` slots after the
  * table's sweep cursor (wrapping; a slot is looked at no more than once a
- * call), and move the cursor past them. A nat reply entry expires with
- * its flow, not on its own. Only slots whose bucket stamp is
+ * call), and move the cursor past them. Only slots whose bucket stamp is
  * older than the shortest timeout have their entry read. Returns how many
  * were removed. */
 uint32_t sl_ft_expire(struct sl_ft *t, const struct sl_ft_timeouts *to, uint64_t now,

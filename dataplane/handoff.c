@@ -86,9 +86,9 @@ snat_add(struct dp_snap *d, const struct sl_addr *a, uint8_t family)
 }
 
 int
-dp_handoff_snat_build(struct dp_snap *d, const struct dp_opts *o)
+dp_handoff_snat_build(struct dp_snap *d, const struct dp_opts *o, const struct dp_snap *prev)
 {
-	uint32_t i, n = 0, slots;
+	uint32_t i, n = 0, slots, carried = 0;
 
 	d->snat = NULL;
 	d->snat_mask = 0;
@@ -96,6 +96,10 @@ dp_handoff_snat_build(struct dp_snap *d, const struct dp_opts *o)
 		n += d->svc[i].svc.mode == SL_FWD_NAT;
 	if (!n)
 		return 0;
+	/* the sources nat services had before: their flows' late replies
+	 * still come to them (kept up to DP_SNAT_KEPT addresses) */
+	if (prev && prev->snat)
+		n += DP_SNAT_KEPT;
 	/* at most half full, as the service table */
 	for (slots = 8; slots < 2 * n; slots <<= 1)
 		;
@@ -117,5 +121,11 @@ dp_handoff_snat_build(struct dp_snap *d, const struct dp_opts *o)
 		else if (fam == SL_AF_INET6 && o->have_local6)
 			snat_add(d, &o->local6, fam);
 	}
+	if (prev && prev->snat)
+		for (i = 0; i <= prev->snat_mask && carried < DP_SNAT_KEPT; i++)
+			if (prev->snat[i].family != SL_AF_NONE) {
+				snat_add(d, &prev->snat[i].addr, prev->snat[i].family);
+				carried++;
+			}
 	return 0;
 }

@@ -84,8 +84,12 @@ int dp_handoff_setup(struct dp_engine *e, char *err, size_t errlen);
  * and the mbuf pool still there. */
 void dp_handoff_free(struct dp_engine *e);
 /* Fill d->snat/d->snat_mask from the snapshot's nat services (their snat
- * address, else --local-ip of the family). -1 when out of memory. */
-int dp_handoff_snat_build(struct dp_snap *d, const struct dp_opts *o);
+ * address, else --local-ip of the family) and, when it has nat services,
+ * up to DP_SNAT_KEPT of the previous snapshot's (prev may be NULL): a
+ * flow made under an older source keeps its replies. -1 when out of
+ * memory. */
+#define DP_SNAT_KEPT 64
+int dp_handoff_snat_build(struct dp_snap *d, const struct dp_opts *o, const struct dp_snap *prev);
 
 /* ---- fast path ------------------------------------------------------------------- */
 

@@ -165,6 +165,8 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *     scheduler is expected to pick (nat_new_prefetch), -1 otherwise; then
  *     nat_h[k] is its key's NAT port hash and nat_rh[k] the table hash of
  *     the reply key of its first port try with that backend (nat_new()).
+ *   reply[k]: packet k may be a backend's reply to a nat flow
+ *     (nat_reply_candidate); cleared when no flow has that reply key.
  */
 struct burst {
 	/* hash[k]: packet k's key's sl_ft_hash() */
@@ -180,6 +182,7 @@ struct burst {
 	uint32_t hash[DP_BURST];
 	int32_t acl_rec[DP_BURST];
 	int32_t nat_guess[DP_BURST];
+	uint8_t reply[DP_BURST];
 	uint32_t nat_h[DP_BURST];
 	uint32_t nat_rh[DP_BURST];
 	struct sl_ft_entry *fe[DP_BURST];
@@ -319,9 +322,10 @@ nat_snat(const struct dp_engine *e, const struct dp_svc *v, uint8_t family)
 	return family == SL_AF_INET ? &e->opt.local4 : &e->opt.local6;
 }
 
-/* nat: the key of the reply a backend sends to the flow's snat:port. */
+/* nat: the key of the reply a backend sends to the flow (key fk)'s
+ * snat:port. */
 static inline void
-nat_reply_key(struct sl_flow_key *rk, const struct sl_pkt *p, const struct sl_backend *be,
+nat_reply_key(struct sl_flow_key *rk, const struct sl_flow_key *fk, const struct sl_backend *be,
 	      const struct sl_addr *snat, uint16_t port_be)
 {
 	memset(rk, 0, sizeof(*rk));
@@ -329,39 +333,147 @@ nat_reply_key(struct sl_flow_key *rk, const struct sl_pkt *p, const struct sl_ba
 	rk->dst = *snat;
 	rk->sport_be = be->port_be;
 	rk->dport_be = port_be;
-	rk->proto = p->key.proto;
-	rk->family = p->key.family;
+	rk->proto = fk->proto;
+	rk->family = fk->family;
 }
 
-/* nat: a reply entry for flow fe (in slot fidx) under rk, whose table
- * hash is rh (not in the table). 0, or -1 when making it evicted the
- * flow's own entry (then it is gone too). */
-static int
-nat_reply_insert(struct dp_worker *w, struct sl_ft_entry *fe, uint32_t fidx,
-		 const struct sl_pkt *p, const struct sl_flow_key *rk, uint32_t rh, uint64_t now)
+/* The service with id `id` in snapshot s, or NULL. */
+static inline const struct dp_svc *
+svc_of_id(const struct dp_snap *s, uint32_t id)
 {
-	struct sl_ft_entry *re;
-	int ev = 0;
+	int i = id < SL_MAX_SERVICES ? s->svc_of_id[id] : -1;
 
-	re = sl_ft_insert(w->ft, rk, rh, now, &ev);
-	w->core.flow_evicted += (uint64_t)ev;
-	/* the insert may have evicted the forward entry itself */
-	if (!fe->used || !sl_ft_key_eq(&fe->key, &p->key)) {
-		sl_ft_remove(w->ft, re);
+	return i >= 0 ? &s->svc[i] : NULL;
+}
+
+/* nat: the reply key flow entry x has under snapshot s. 0, or -1: none
+ * (no nat port, its service or backend gone). */
+static int
+nat_flow_reply_key(const struct dp_engine *e, const struct dp_snap *s,
+		   const struct sl_ft_entry *x, struct sl_flow_key *rk)
+{
+	const struct dp_svc *v = svc_of_id(s, x->flow.svc_id);
+
+	if (!x->flow.nat_port_be || !v || v->svc.mode != SL_FWD_NAT ||
+	    x->flow.backend_id >= s->max_backend_id)
 		return -1;
-	}
-	re->flow.flags = SL_FLOW_F_NAT_REPLY;
-	re->flow.backend_id = (uint16_t)fidx;
-	re->flow.svc_id = (uint16_t)(fidx >> 16);
+	nat_reply_key(rk, &x->key, &s->backends[x->flow.backend_id],
+		      nat_snat(e, v, x->key.family), x->flow.nat_port_be);
 	return 0;
+}
+
+void
+dp_worker_nat_gone(void *ctx, const struct sl_ft_entry *x)
+{
+	struct dp_worker *w = ctx;
+	struct sl_flow_key rk;
+
+	if (w->cur && nat_flow_reply_key(w->eng, w->cur, x, &rk) == 0)
+		sl_rt_forget(w->rt, sl_ft_hash(&rk), sl_ft_index(w->ft, x));
+}
+
+/* nat: the client flow reply cell c stands for, if it is the flow whose
+ * reply key is rk: alive in the table, a nat flow with rk's port, on
+ * rk's backend, of rk's protocol (the snat address: by the hash, see
+ * reply_table.h). NULL otherwise. */
+static inline struct sl_ft_entry *
+nat_cell_flow(const struct dp_worker *w, const struct dp_snap *s, const struct sl_rt_cell *c,
+	      const struct sl_flow_key *rk)
+{
+	const struct sl_backend *be;
+	struct sl_ft_entry *fe;
+
+	if (c->slot1 - 1 >= w->ft->capacity)
+		return NULL;
+	fe = sl_ft_at(w->ft, c->slot1 - 1);
+	if (!fe->used || fe->flow.nat_port_be != rk->dport_be || fe->key.proto != rk->proto ||
+	    fe->key.family != rk->family || fe->flow.backend_id >= s->max_backend_id)
+		return NULL;
+	be = &s->backends[fe->flow.backend_id];
+	if (be->port_be != rk->sport_be || memcmp(&be->addr, &rk->src, sizeof(rk->src)))
+		return NULL;
+	return fe;
+}
+
+/* nat: the reply cell of key rk (its sl_ft_hash() h) and, in *fe, its
+ * flow; NULL when no flow of this worker has that reply key. */
+static inline struct sl_rt_cell *
+nat_reply_find(const struct dp_worker *w, const struct dp_snap *s, const struct sl_flow_key *rk,
+	       uint32_t h, struct sl_ft_entry **fe)
+{
+	struct sl_rt_bucket *bk = sl_rt_bucket_of(w->rt, h);
+	unsigned int m = sl_rt_match(bk, h);
+
+	while (m) {
+		struct sl_rt_cell *c = &bk->c[__builtin_ctz(m)];
+
+		*fe = nat_cell_flow(w, s, c, rk);
+		if (*fe)
+			return c;
+		m &= m - 1;
+	}
+	return NULL;
+}
+
+/* nat: a cell of bucket bk for a new reply key: a free one, else one
+ * whose flow has gone (or has another reply key now) without its cell
+ * going with it (dp_worker_nat_gone() missed it: the snapshot changed
+ * the key). NULL: the bucket is full of live cells. */
+static struct sl_rt_cell *
+nat_cell_room(struct dp_worker *w, const struct dp_snap *s, struct sl_rt_bucket *bk)
+{
+	struct sl_flow_key rk;
+	unsigned int i;
+
+	for (i = 0; i < SL_RT_WAYS; i++)
+		if (!bk->c[i].slot1)
+			return &bk->c[i];
+	for (i = 0; i < SL_RT_WAYS; i++) {
+		struct sl_rt_cell *c = &bk->c[i];
+		const struct sl_ft_entry *x = c->slot1 - 1 < w->ft->capacity
+			? sl_ft_at(w->ft, c->slot1 - 1) : NULL;
+
+		if (!x || !x->used || nat_flow_reply_key(w->eng, s, x, &rk) < 0 ||
+		    sl_ft_hash(&rk) != c->hash) {
+			c->slot1 = 0;
+			w->rt->count--;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* nat: flow fe (slot fidx) takes reply key rk (hash h), if that key is
+ * free: 1 when it is fe's now (or was already), 0 when another flow holds
+ * it or its bucket is full. */
+static int
+nat_claim(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe, uint32_t fidx,
+	  const struct sl_flow_key *rk, uint32_t h)
+{
+	struct sl_rt_bucket *bk = sl_rt_bucket_of(w->rt, h);
+	struct sl_ft_entry *holder;
+	struct sl_rt_cell *c;
+
+	c = nat_reply_find(w, s, rk, h, &holder);
+	if (c)
+		return holder == fe;
+	c = nat_cell_room(w, s, bk);
+	if (!c)
+		return 0;
+	c->hash = h;
+	c->slot1 = fidx + 1;
+	c->acl_epoch = 0;
+	c->acl_ctr = 0;
+	w->rt->count++;
+	return 1;
 }
 
 /*
  * nat, a new flow: a source port from the flow's hash (as the XDP engine
  * picks it, a few tries past ports other clients hold; with several
- * workers, a port that names this one: see handoff.h), and a reply entry
- * in the same table so that the backend's answer finds its way back (see
- * nat_reply()). Packet k's hashes come from the burst when
+ * workers, a port that names this one: see handoff.h), whose reply key
+ * gets a cell in the reply table so that the backend's answer finds its
+ * way back (nat_reply()). Packet k's hashes come from the burst when
  * nat_new_prefetch() made them (its first try's reply key's only if the
  * backend is the one it guessed). 0, or -1: no port.
  */
@@ -373,52 +485,39 @@ nat_new(struct burst *b, uint16_t k, struct sl_ft_entry *fe, const struct sl_bac
 	const struct sl_pkt *p = &b->p[k];
 	int guess = b->nat_guess[k];
 	uint32_t h = guess >= 0 ? b->nat_h[k] : flow_hash(&p->key, SL_NAT_HASH_SEED);
-	uint32_t fidx = sl_ft_index(w->ft, fe), rh = 0;
+	uint32_t fidx = sl_ft_index(w->ft, fe), rh;
 	struct sl_flow_key rk;
-	struct sl_ft_entry *re = NULL;
 	int i;
 
-	nat_reply_key(&rk, p, be, snat, 0);
+	nat_reply_key(&rk, &p->key, be, snat, 0);
 	for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
 		rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, b->e->n_workers, w->idx);
 		rh = i == 0 && guess == bid ? b->nat_rh[k] : sl_ft_hash(&rk);
-		re = sl_ft_lookup(w->ft, &rk, rh);
-		if (!re)
-			break;
-		if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
-		    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == fidx)
-			break; /* ours already */
+		/* (the port is the flow's before the claim: the claim
+		 * checks cells against the flows they name) */
+		fe->flow.nat_port_be = rk.dport_be;
+		if (nat_claim(w, b->s, fe, fidx, &rk, rh))
+			return 0;
 	}
-	if (i == SL_NAT_PORT_TRIES)
-		return -1;
-	fe->flow.nat_port_be = rk.dport_be;
-	return re ? 0 : nat_reply_insert(w, fe, fidx, p, &rk, rh, b->now);
+	fe->flow.nat_port_be = 0;
+	return -1;
 }
 
-/* nat, a known flow's first packet under a new snapshot: its reply entry
- * under the key this snapshot gives it (the service's source address or
- * the backend's address may have changed), marked seen, or made (an entry
- * another flow holds under that key is left alone). Between snapshots the
- * reply entry needs no look: it goes only with its flow (flow_table.h).
- * 0, or -1 when making it cost the flow its own entry. */
-static int
-nat_recheck(struct dp_worker *w, struct sl_ft_entry *fe, const struct sl_pkt *p,
-	    const struct sl_backend *be, const struct sl_addr *snat, uint64_t now)
+/* nat, a known flow's first packet under a new snapshot: a cell for the
+ * reply key this snapshot gives it (the service's source address or the
+ * backend's address may have changed), unless it has one, or another
+ * flow holds that key (then the backend's replies to the new key go to
+ * the host). The cell of the key it had stays while the flow lives:
+ * late replies to the old source still reach the client. Between
+ * snapshots the cell needs no look: it goes only with its flow. */
+static void
+nat_recheck(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe,
+	    const struct sl_pkt *p, const struct sl_backend *be, const struct sl_addr *snat)
 {
-	uint32_t fidx = sl_ft_index(w->ft, fe), rh;
 	struct sl_flow_key rk;
-	struct sl_ft_entry *re;
 
-	nat_reply_key(&rk, p, be, snat, fe->flow.nat_port_be);
-	rh = sl_ft_hash(&rk);
-	re = sl_ft_lookup(w->ft, &rk, rh);
-	if (re) {
-		if ((re->flow.flags & SL_FLOW_F_NAT_REPLY) &&
-		    ((uint32_t)re->flow.svc_id << 16 | re->flow.backend_id) == fidx)
-			sl_ft_touch(w->ft, re, now);
-		return 0;
-	}
-	return nat_reply_insert(w, fe, fidx, p, &rk, rh, now);
+	nat_reply_key(&rk, &p->key, be, snat, fe->flow.nat_port_be);
+	nat_claim(w, s, fe, sl_ft_index(w->ft, fe), &rk, sl_ft_hash(&rk));
 }
 
 /* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
@@ -475,6 +574,8 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 			w->core.flow_evicted += (uint64_t)evicted;
 			burst_acl_keep(b, k, fe);
 			stamp = sl_ft_stamp_of(w->ft, fe);
+		} else if (fe->flow.nat_port_be) {
+			dp_worker_nat_gone(w, fe); /* rescheduled: its old reply key goes */
 		}
 		fe->flow.backend_id = (uint16_t)bid;
 		fe->flow.svc_id = (uint16_t)sid;
@@ -547,10 +648,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 		} else if (sl_unlikely(b->acl_rec[k] >= 0)) {
 			/* the firewall matched it: its flow's first packet
 			 * under this snapshot (acl_burst) */
-			if (nat_recheck(w, fe, p, be, &snat, now) < 0) {
-				drop(w, m, SL_DROP_NAT_NO_PORT);
-				return;
-			}
+			nat_recheck(w, s, fe, p, be, &snat);
 		}
 		if (sl_rw_nat(data, data + m->data_len, p, &snat, fe->flow.nat_port_be, &be->addr,
 			      be->port_be) ||
@@ -589,9 +687,9 @@ nat_recheck_prefetch(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
 
 	if (!v || v->svc.mode != SL_FWD_NAT || fe->flow.backend_id >= s->max_backend_id)
 		return;
-	nat_reply_key(&rk, p, &s->backends[fe->flow.backend_id], nat_snat(b->e, v, p->key.family),
-		      fe->flow.nat_port_be);
-	sl_ft_prefetch_bucket(b->w->ft, sl_ft_hash(&rk), 1);
+	nat_reply_key(&rk, &p->key, &s->backends[fe->flow.backend_id],
+		      nat_snat(b->e, v, p->key.family), fe->flow.nat_port_be);
+	sl_rt_prefetch(b->w->rt, sl_ft_hash(&rk));
 }
 
 /* A packet that may open a nat flow: the buckets of the reply key its
@@ -620,11 +718,42 @@ nat_new_prefetch(struct burst *b, uint16_t k, uint32_t *ahead)
 	if (bid < 0 || (uint32_t)bid >= s->max_backend_id)
 		return;
 	b->nat_h[k] = flow_hash(&p->key, SL_NAT_HASH_SEED);
-	nat_reply_key(&rk, p, &s->backends[bid], nat_snat(b->e, v, p->key.family),
+	nat_reply_key(&rk, &p->key, &s->backends[bid], nat_snat(b->e, v, p->key.family),
 		      dp_handoff_nat_port_be(b->nat_h[k], 0, b->e->n_workers, b->w->idx));
 	b->nat_rh[k] = sl_ft_hash(&rk);
 	b->nat_guess[k] = bid;
-	sl_ft_prefetch_bucket(b->w->ft, b->nat_rh[k], 1);
+	sl_rt_prefetch(b->w->rt, b->nat_rh[k]);
+}
+
+/* A packet that may be a backend's reply to a nat flow (reply[k]): TCP
+ * or UDP to one of the snapshot's snat addresses, to a port of the NAT
+ * range. Its key is then a reply key (reply_table.h). */
+static inline int
+nat_reply_candidate(const struct dp_snap *s, const struct sl_pkt *p)
+{
+	return s->has_nat && (p->flags & SL_PKT_F_L4) &&
+	       (p->key.proto == SL_IPPROTO_TCP || p->key.proto == SL_IPPROTO_UDP) &&
+	       rte_be_to_cpu_16(p->key.dport_be) >= DP_HANDOFF_PORT_MIN &&
+	       dp_handoff_is_snat(s, &p->key.dst, p->key.family);
+}
+
+/* Once a nat reply's cell is near: the lines of the flow it names
+ * (entry, and its bucket for the stamp), for the first cell whose hash
+ * matches (nearly always the only one). */
+static inline void
+nat_reply_prefetch(const struct dp_worker *w, uint32_t h)
+{
+	const struct sl_rt_bucket *bk = sl_rt_bucket_of(w->rt, h);
+	unsigned int m = sl_rt_match(bk, h);
+	uint32_t slot;
+
+	if (!m)
+		return;
+	slot = bk->c[__builtin_ctz(m)].slot1 - 1;
+	if (slot < w->ft->capacity) {
+		sl_ft_prefetch(sl_ft_at(w->ft, slot));
+		sl_ft_prefetch(&w->ft->blk[slot / SL_FT_WAYS].b);
+	}
 }
 
 /*
@@ -652,22 +781,34 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	for (k = 0; k < n; k++) {
 		const struct sl_pkt *p = &b->p[k];
 		struct sl_ft_entry *fe;
+		struct sl_rt_cell *c;
 
 		b->nat_guess[k] = -1;
 		if (act[k] < 0)
 			continue;
-		fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
 		b->acl_rec[k] = -1;
-		if (fe && sl_unlikely(fe->acl_epoch != s->acl_epoch) && fe->flow.nat_port_be &&
-		    !(fe->flow.flags & SL_FLOW_F_NAT_REPLY))
-			nat_recheck_prefetch(b, k, fe);
-		else if (!fe && s->has_nat)
-			nat_new_prefetch(b, k, &ahead);
-		if (fe && fe->acl_epoch == s->acl_epoch) {
-			/* let in under these rules before: the same rule again */
-			w->acl[fe->acl_ctr].pkts++;
-			w->acl[fe->acl_ctr].bytes += b->m[k]->pkt_len;
-			continue;
+		if (b->reply[k] && (c = nat_reply_find(w, s, &p->key, b->hash[k], &fe))) {
+			/* a nat flow's reply: its cell keeps the verdict for
+			 * that direction, as an entry does for its own */
+			b->fe[k] = NULL;
+			if (c->acl_epoch == s->acl_epoch) {
+				w->acl[c->acl_ctr].pkts++;
+				w->acl[c->acl_ctr].bytes += b->m[k]->pkt_len;
+				continue;
+			}
+		} else {
+			b->reply[k] = 0;
+			fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
+			if (fe && sl_unlikely(fe->acl_epoch != s->acl_epoch) && fe->flow.nat_port_be)
+				nat_recheck_prefetch(b, k, fe);
+			else if (!fe && s->has_nat)
+				nat_new_prefetch(b, k, &ahead);
+			if (fe && fe->acl_epoch == s->acl_epoch) {
+				/* let in under these rules before: the same rule again */
+				w->acl[fe->acl_ctr].pkts++;
+				w->acl[fe->acl_ctr].bytes += b->m[k]->pkt_len;
+				continue;
+			}
 		}
 		act[k] = s->acl_default;
 		if (p->key.family == SL_AF_INET && s->acl4) {
@@ -719,56 +860,31 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		if (act[idx] != SL_ACL_DENY)
 			b->acl_rec[idx] = (int32_t)ctr;
 	}
-	/* the entries the new nat flows' reply entries will take: their
-	 * buckets were asked for in the loop above (nat_new_prefetch) */
-	if (s->has_nat)
-		for (k = 0; k < n; k++)
-			if (b->nat_guess[k] >= 0)
-				sl_ft_prefetch_entry(w->ft, b->nat_rh[k], 1);
 }
 
-/* A backend's reply to a NAT flow: back to the client, from the VIP, out
- * the way it came, toward the gateway (--gw-mac). `re` is what the burst's
- * lookup found for the packet's key. 1 when it was one; 0 otherwise, with
- * a reply entry whose flow is gone removed. */
-static int
-nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-	  struct rte_mbuf *m, struct sl_pkt *p, struct sl_ft_entry *re, uint16_t port_idx,
-	  uint64_t now)
+/* A backend's reply to nat flow fe (nat_reply_find()): back to the
+ * client, from the VIP, out the way it came, toward the gateway
+ * (--gw-mac); the flow is seen (its reply cell needs no stamp: it goes
+ * with the flow). */
+static void
+nat_reply(struct dp_worker *w, const struct dp_engine *e, struct rte_mbuf *m, struct sl_pkt *p,
+	  struct sl_ft_entry *fe, uint16_t port_idx, uint64_t now)
 {
-	struct sl_ft_entry *fe;
-	uint32_t fidx;
 	uint8_t *data;
 
-	if (!re || !(re->flow.flags & SL_FLOW_F_NAT_REPLY))
-		return 0;
-	fidx = (uint32_t)re->flow.svc_id << 16 | re->flow.backend_id;
-	fe = fidx < w->ft->capacity ? sl_ft_at(w->ft, fidx) : NULL;
-	/* the reply entry stands for its flow only while the flow is still on
-	 * this backend and port: reopened or rescheduled elsewhere, the old
-	 * backend's late packets must not reach the client's new connection */
-	if (!fe || !fe->used || (fe->flow.flags & SL_FLOW_F_NAT_REPLY) ||
-	    fe->flow.nat_port_be != p->key.dport_be || fe->flow.backend_id >= s->max_backend_id ||
-	    s->backends[fe->flow.backend_id].port_be != p->key.sport_be ||
-	    memcmp(&s->backends[fe->flow.backend_id].addr, &p->key.src, sizeof(p->key.src))) {
-		sl_ft_remove(w->ft, re); /* its flow is gone, or moved */
-		return 0;
-	}
 	if (!e->opt.have_gw_mac) {
 		drop(w, m, SL_DROP_NO_NEIGH);
-		return 1;
+		return;
 	}
 	data = rte_pktmbuf_mtod(m, uint8_t *);
 	if (sl_rw_nat(data, data + m->data_len, p, &fe->key.dst, fe->key.dport_be, &fe->key.src,
 		      fe->key.sport_be) ||
 	    sl_rw_dsr(data, data + m->data_len, e->opt.gw_mac, e->port[port_idx].mac.addr_bytes)) {
 		drop(w, m, SL_DROP_NAT_NO_PORT);
-		return 1;
+		return;
 	}
-	sl_ft_touch(w->ft, re, now);
 	sl_ft_touch(w->ft, fe, now);
 	tx_enqueue(w, port_idx, m);
-	return 1;
 }
 
 /*
@@ -776,7 +892,8 @@ nat_reply(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *
  * packets go; the same choices and bytes as the XDP engine's
  * sl_xdp_icmp_err() (bpf/sluice.bpf.c). The quote reversed
  * (sl_icmp_err_key) is looked up once:
- *  1. a NAT reply entry whose client flow is alive (not idle too long,
+ *  1. a NAT reply key (the quote reversed is one when its destination is
+ *     a snat address) whose client flow is alive (not idle too long,
  *     still on the backend and NAT port the quote names): the error is
  *     about what sluice sent that backend; on to the client, toward the
  *     gateway as nat_reply() sends, about the client's own packet to the
@@ -806,28 +923,16 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	const struct dp_svc *v;
 	struct sl_ft_entry *x, *fe;
 	struct sl_flow_key r;
-	uint32_t fidx, sid, bid;
+	uint32_t sid, bid;
 
 	if (!sl_icmp_err_key(p, &r))
 		return 0;
-	x = sl_ft_lookup(w->ft, &r, sl_ft_hash(&r));
-	if (!x)
-		return 0;
-
-	if (x->flow.flags & SL_FLOW_F_NAT_REPLY) {
+	if (s->has_nat && dp_handoff_is_snat(s, &r.dst, r.family) &&
+	    nat_reply_find(w, s, &r, sl_ft_hash(&r), &fe)) {
 		/* 1. from the backend's side */
 		struct sl_addr osrc = p->key.src;
 
-		if (!s->has_nat)
-			return 0;
-		fidx = (uint32_t)x->flow.svc_id << 16 | x->flow.backend_id;
-		fe = fidx < w->ft->capacity ? sl_ft_at(w->ft, fidx) : NULL;
-		if (!fe || !fe->used || (fe->flow.flags & SL_FLOW_F_NAT_REPLY) ||
-		    fe->flow.nat_port_be != r.dport_be || sl_ft_expired(w->ft, &s->to, fe, now) ||
-		    fe->flow.backend_id >= s->max_backend_id)
-			return 0;
-		be = &s->backends[fe->flow.backend_id];
-		if (be->port_be != r.sport_be || memcmp(&be->addr, &r.src, sizeof(r.src)))
+		if (sl_ft_expired(w->ft, &s->to, fe, now))
 			return 0;
 		/* the backend's own error comes from the VIP, a router's as it was */
 		if (!memcmp(&osrc, &p->inner.dst, sizeof(osrc)))
@@ -847,7 +952,8 @@ icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	}
 
 	/* 2. from the client's side */
-	if (sl_ft_expired(w->ft, &s->to, x, now))
+	x = sl_ft_lookup(w->ft, &r, sl_ft_hash(&r));
+	if (!x || sl_ft_expired(w->ft, &s->to, x, now))
 		return 0;
 	v = dp_snap_lookup_flow(s, &r);
 	if (!v)
@@ -916,17 +1022,24 @@ dispatch_ip(struct burst *b, uint16_t k)
 	const struct dp_svc *v;
 	struct sl_ft_entry *fe;
 
-	/* one lookup of the packet's key serves both: a NAT reply's entry,
-	 * or the flow's own */
+	/* a nat flow's reply (found again: an earlier packet of the burst
+	 * may have changed the cells), keeping the firewall's verdict in its
+	 * cell; else the packet's own flow */
+	if (b->reply[k]) {
+		struct sl_rt_cell *c = nat_reply_find(b->w, b->s, &p->key, b->hash[k], &fe);
+
+		if (c) {
+			if (b->acl_rec[k] >= 0) {
+				c->acl_epoch = b->s->acl_epoch;
+				c->acl_ctr = (uint16_t)b->acl_rec[k];
+			}
+			nat_reply(b->w, b->e, m, p, fe, b->port_idx, b->now);
+			return;
+		}
+	}
 	fe = burst_entry(b, k);
 	if (fe)
 		burst_acl_keep(b, k, fe);
-	if (b->s->has_nat) {
-		if (nat_reply(b->w, b->e, b->s, m, p, fe, b->port_idx, b->now))
-			return;
-		if (fe && !fe->used)
-			fe = NULL; /* a reply entry, removed: its flow was gone */
-	}
 	v = svc_lookup(b->s, &b->mo, &p->key);
 	if (!v) {
 		to_host(b->w, b->e, m);
@@ -1030,6 +1143,7 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 				     rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
 				     m[k]->pkt_len, p) == 0) {
 				b.hash[k] = sl_ft_hash(&p->key);
+				b.reply[k] = (uint8_t)nat_reply_candidate(s, p);
 				dispatch(&b, k);
 			} else {
 				to_host(w, e, m[k]); /* cannot be: it parsed where it came in */
@@ -1084,9 +1198,11 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 				      rte_pktmbuf_mtod(m[k], const uint8_t *) + m[k]->data_len,
 				      m[k]->pkt_len, &b.p[k]);
 		act[k] = -1;
+		b.reply[k] = 0;
 		if (s && !rc[k] && is_ip_for_us(&b.p[k]) && !sl_pkt_is_nd(&b.p[k])) {
 			act[k] = SL_ACL_ALLOW;
 			b.hash[k] = sl_ft_hash(&b.p[k].key);
+			b.reply[k] = (uint8_t)nat_reply_candidate(s, &b.p[k]);
 		}
 	}
 	if (s) {
@@ -1100,12 +1216,23 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 		int both = w->ft->count > w->ft->capacity / 2;
 
 		if (pf) {
-			for (k = 0; k < n; k++)
-				if (act[k] >= 0)
+			/* (a nat reply's reply cell, then its flow's lines) */
+			for (k = 0; k < n; k++) {
+				if (act[k] < 0)
+					continue;
+				if (b.reply[k])
+					sl_rt_prefetch(w->rt, b.hash[k]);
+				else
 					sl_ft_prefetch_bucket(w->ft, b.hash[k], both);
-			for (k = 0; k < n; k++)
-				if (act[k] >= 0)
+			}
+			for (k = 0; k < n; k++) {
+				if (act[k] < 0)
+					continue;
+				if (b.reply[k])
+					nat_reply_prefetch(w, b.hash[k]);
+				else
 					sl_ft_prefetch_entry(w->ft, b.hash[k], both);
+			}
 		}
 		acl_burst(&b, n, act);
 	}
@@ -1128,6 +1255,8 @@ dp_worker_main(void *arg)
 	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
 		const struct dp_snap *s = __atomic_load_n(&e->snap, __ATOMIC_ACQUIRE);
 		uint64_t now = dp_now_ns(e);
+
+		w->cur = s;
 
 		for (i = 0; i < e->n_ports; i++) {
 			const struct dp_port *pt = &e->port[i];

@@ -101,8 +101,6 @@ SL_STATIC_ASSERT(sizeof(struct sl_sched_tbl) % 4 == 0, "sched table is word-size
 /* Per-flow state, the value of the flow tables. */
 #define SL_FLOW_F_FIN_SEEN 0x01
 #define SL_FLOW_F_RST_SEEN 0x02
-#define SL_FLOW_F_NAT_REPLY 0x04 /* DPDK: the reply key of a NAT flow; backend_id and
-				  * svc_id hold the forward entry's index */
 struct sl_flow {
 	uint64_t last_seen_ns; /* engine clock */
 	uint16_t backend_id;

@@ -582,7 +582,7 @@ test_ring_full(void **state)
 	memset(&o, 0, sizeof(o));
 	addr_of(4, LOCAL4, &o.local4);
 	o.have_local4 = 1;
-	d = dp_snap_build(snap, &o, ctr, err, sizeof(err));
+	d = dp_snap_build(snap, &o, NULL, ctr, err, sizeof(err));
 	free(ctr);
 	if (!d)
 		fail_msg("dp_snap_build: %s", err);

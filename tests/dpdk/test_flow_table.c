@@ -2,8 +2,8 @@
 /*
  * test_flow_table.c - the DPDK engine's per-lcore flow table, alone (it
  * has no DPDK in it): insert, lookup, expiry, eviction of the least
- * recently seen when a flow's buckets are full (nat pairs together),
- * counts.
+ * recently seen when a flow's buckets are full, counts, the `gone` hook;
+ * and the nat reply table's layout.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include <sluice/hash.h>
 
 #include "flow_table.h"
+#include "reply_table.h"
 
 #define SEC 1000000000ull
 #define MS 1000000ull
@@ -279,81 +280,95 @@ test_evict_oldest(void **state)
 	free(t);
 }
 
-/*
- * nat pairs under eviction: a reply entry found the oldest takes its
- * flow's stamp when the flow was seen since (and something else goes);
- * one whose flow was not seen since goes with its flow; an orphan (its
- * flow gone) goes alone.
- */
-static struct sl_ft_entry *
-reply_of(struct sl_ft *t, struct sl_ft_entry *f, const struct sl_flow_key *rk, uint32_t hash,
-	 uint64_t now)
-{
-	uint32_t fidx = sl_ft_index(t, f);
-	struct sl_ft_entry *r;
-	int ev;
+/* The `gone` hook: called for an entry with a nat port as it leaves,
+ * however it leaves (removed, expired, evicted), and for no other. */
+static int gone_calls;
+static struct sl_flow_key gone_last;
 
-	r = sl_ft_insert(t, rk, hash, now, &ev);
-	assert_int_equal(ev, 0);
-	r->flow.flags = SL_FLOW_F_NAT_REPLY;
-	r->flow.backend_id = (uint16_t)fidx;
-	r->flow.svc_id = (uint16_t)(fidx >> 16);
-	return r;
+static void
+gone(void *ctx, const struct sl_ft_entry *x)
+{
+	assert_ptr_equal(ctx, &gone_calls);
+	assert_true(x->used);
+	assert_int_not_equal(x->flow.nat_port_be, 0);
+	gone_calls++;
+	gone_last = x->key;
 }
 
 static void
-test_evict_nat_pair(void **state)
+test_gone_hook(void **state)
 {
-	struct sl_ft *t = ft_new(1 << 16);
-	struct sl_flow_key fk[3], rk[3], k[2 * SL_FT_WAYS], kn;
-	struct sl_ft_entry *f[3];
-	uint32_t i, hash = 0x12345678u;
+	struct sl_ft *t = ft_new(FT_TEST_CAP);
+	struct sl_flow_key k[2 * SL_FT_WAYS + 1];
+	struct sl_ft_entry *x;
+	uint32_t i, hash = 0x2468ace0u;
 	int ev;
 
 	(void)state;
-	/* three nat flows elsewhere in the table, with ports 1000..1002 */
-	for (i = 0; i < 3; i++) {
-		fk[i] = key(50000 + i, 17);
-		f[i] = sl_ft_insert(t, &fk[i], h(&fk[i]), 900 * MS, &ev);
-		f[i]->flow.nat_port_be = (uint16_t)(1000 + i);
+	t->gone = gone;
+	t->gone_ctx = &gone_calls;
+	/* a nat flow removed; a flow without a nat port removed */
+	k[0] = key(1, 6);
+	x = sl_ft_insert(t, &k[0], h(&k[0]), 1000 * MS, &ev);
+	x->flow.nat_port_be = 4321;
+	sl_ft_remove(t, x);
+	assert_int_equal(gone_calls, 1);
+	assert_memory_equal(&gone_last, &k[0], sizeof(k[0]));
+	x = sl_ft_insert(t, &k[0], h(&k[0]), 1000 * MS, &ev);
+	sl_ft_remove(t, x);
+	assert_int_equal(gone_calls, 1);
+	/* expired by the sweep */
+	k[1] = key(2, 17);
+	x = sl_ft_insert(t, &k[1], h(&k[1]), 1000 * MS, &ev);
+	x->flow.nat_port_be = 4322;
+	assert_int_equal(sl_ft_expire(t, &to, 1000 * MS + 31 * SEC, t->capacity), 1);
+	assert_int_equal(gone_calls, 2);
+	assert_memory_equal(&gone_last, &k[1], sizeof(k[1]));
+	/* evicted: the oldest of a full pair of buckets, a nat flow */
+	for (i = 0; i < 2 * SL_FT_WAYS; i++) {
+		k[i] = key(100 + i, 6);
+		x = sl_ft_insert(t, &k[i], hash, (2000 + i) * MS, &ev);
+		x->flow.nat_port_be = (uint16_t)(5000 + i);
 	}
-	/* their reply entries, the oldest of one full pair of buckets (seen
-	 * at 1000, 1001, 1002 ms), and 13 flows seen at 1003.. ms */
-	for (i = 0; i < 3; i++) {
-		rk[i] = key(60000 + i, 17);
-		rk[i].dport_be = (uint16_t)(1000 + i);
-		reply_of(t, f[i], &rk[i], hash, (1000 + i) * MS);
-	}
-	for (i = 3; i < 2 * SL_FT_WAYS; i++) {
-		k[i] = key(i, 6);
-		sl_ft_insert(t, &k[i], hash, (1000 + i) * MS, &ev);
-		assert_int_equal(ev, 0);
-	}
-	/* flow 0 was seen at 5 s: its reply entry stays (it takes that
-	 * stamp) and flow 1's pair, not seen since 900 ms, goes, both */
-	sl_ft_touch(t, f[0], 5000 * MS);
-	/* flow 2 is gone: its reply entry, next oldest, is an orphan */
-	sl_ft_remove(t, f[2]);
-	kn = key(100000, 6);
-	sl_ft_insert(t, &kn, hash, 6000 * MS, &ev);
-	assert_int_equal(ev, 2);
-	assert_null(sl_ft_lookup(t, &rk[1], hash));
-	assert_null(sl_ft_lookup(t, &fk[1], h(&fk[1])));
-	assert_non_null(sl_ft_lookup(t, &rk[0], hash));
-	assert_non_null(sl_ft_lookup(t, &fk[0], h(&fk[0])));
-	assert_int_equal(sl_ft_idle(t, sl_ft_lookup(t, &rk[0], hash), 5000 * MS), 0);
-	/* the orphan next, alone */
-	kn = key(100001, 6);
-	sl_ft_insert(t, &kn, hash, 6001 * MS, &ev);
+	k[2 * SL_FT_WAYS] = key(999, 6);
+	sl_ft_insert(t, &k[2 * SL_FT_WAYS], hash, 3000 * MS, &ev);
 	assert_int_equal(ev, 1);
-	assert_null(sl_ft_lookup(t, &rk[2], hash));
-	/* then the flows seen at 1003 ms.., before flow 0's reply (5 s) */
-	kn = key(100002, 6);
-	sl_ft_insert(t, &kn, hash, 6002 * MS, &ev);
-	assert_int_equal(ev, 1);
-	assert_null(sl_ft_lookup(t, &k[3], hash));
-	assert_non_null(sl_ft_lookup(t, &rk[0], hash));
-	assert_int_equal(t->count, 2 * SL_FT_WAYS + 1);
+	assert_int_equal(gone_calls, 3);
+	assert_memory_equal(&gone_last, &k[0], sizeof(k[0]));
+	free(t);
+}
+
+/* The nat reply table's layout: a key's bucket from its hash, cells
+ * matched by hash only while in use, forgotten by slot and hash. */
+static void
+test_reply_table(void **state)
+{
+	size_t sz = sl_rt_mem_size(1000);
+	struct sl_rt *t = sl_rt_init(aligned_alloc(128, (sz + 127) & ~(size_t)127), 1000);
+	struct sl_rt_bucket *b;
+	uint32_t hash = 0x9abcdef1u;
+
+	(void)state;
+	assert_int_equal(t->mask + 1, 128); /* 1000 cells: 128 buckets of 8 */
+	assert_int_equal((uintptr_t)t->bk % 128, 0);
+	b = sl_rt_bucket_of(t, hash);
+	assert_int_equal(sl_rt_match(b, hash), 0);
+	b->c[3].hash = hash;
+	b->c[3].slot1 = 42;
+	b->c[5].hash = hash;
+	b->c[5].slot1 = 0; /* free: never matches */
+	b->c[6].hash = hash + 1;
+	b->c[6].slot1 = 43;
+	t->count = 2;
+	assert_int_equal(sl_rt_match(b, hash), 1u << 3);
+	assert_ptr_equal(sl_rt_bucket_of(t, hash), b);
+	sl_rt_forget(t, hash, 40); /* not that slot: nothing */
+	assert_int_equal(b->c[3].slot1, 42);
+	sl_rt_forget(t, hash, 41);
+	assert_int_equal(b->c[3].slot1, 0);
+	assert_int_equal(t->count, 1);
+	assert_int_equal(sl_rt_match(b, hash), 0);
+	assert_int_equal(b->c[6].slot1, 43);
 	free(t);
 }
 
@@ -412,7 +427,8 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expiry_bounded),
 		cmocka_unit_test(test_evict_oldest),
-		cmocka_unit_test(test_evict_nat_pair),
+		cmocka_unit_test(test_gone_hook),
+		cmocka_unit_test(test_reply_table),
 		cmocka_unit_test(test_counts),
 	};
 
