@@ -3,9 +3,10 @@
  * handoff.h - NAT replies to the worker that owns their flow.
  *
  * A nat flow's forward packets reach one worker (RSS, or the device's own
- * queue choice), which keeps the flow and its reply entry in its own flow
- * table. The backend's reply has other addresses and ports, so RSS may
- * deliver it to another worker's queue, where no entry knows it. Two
+ * queue choice), which keeps the flow in its own flow table and its reply
+ * key in its own reply table. The backend's reply has other addresses and
+ * ports, so RSS may deliver it to another worker's queue, where no table
+ * knows it. Two
  * pieces put it back on the owner:
  *
  *  1. The owner is written in the reply itself: with n workers, worker i

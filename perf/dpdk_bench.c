@@ -240,7 +240,7 @@ apply(struct sl_engine *e, struct sl_ids *ids, struct sl_snapshot **prev, const 
 #define EXEC(...) do { snprintf(line, sizeof(line), __VA_ARGS__); \
 	if (sl_config_exec(&c, line, strlen(line), err, sizeof(err))) { \
 		fprintf(stderr, "dpdk_bench: %s: %s\n", line, err); exit(1); } } while (0)
-	/* 1M nat flows take 2M entries (the reply's too) */
+	/* 1M flows in a table a quarter full (the same in every mode) */
 	EXEC("set flows size 4194304");
 	if (short_timeouts) {
 		EXEC("set timeout tcp 1s");
@@ -249,7 +249,7 @@ apply(struct sl_engine *e, struct sl_ids *ids, struct sl_snapshot **prev, const 
 		EXEC("set timeout other 1s");
 	}
 	/* nat: a source address of its own per configuration, so that the
-	 * reply entries of earlier cases hold none of this one's ports */
+	 * reply keys of earlier cases hold none of this one's ports */
 	if (!strcmp(mode, "nat"))
 		EXEC("add service www 198.51.100.10:80 proto tcp sched rr mode nat snat 10.221.%u.1",
 		     gen % 250);

@@ -34,6 +34,7 @@
 #include <sluice/rewrite.h>
 
 #include "config.h"
+#include "dp.h"
 #include "engine.h"
 #include "engine_dpdk.h"
 #include "fixtures.h"
@@ -633,7 +634,7 @@ test_nat_forward_bytes(void **state)
 }
 
 /* A nat flow whose traffic goes one way for longer than its timeout (a
- * UDP stream, the backend silent): its reply entry lives as long as the
+ * UDP stream, the backend silent): its reply key lives as long as the
  * flow the client's packets keep alive, so that the backend's late answer
  * still reaches the client. It used to expire on its own (the answer went
  * to the host). */
@@ -669,7 +670,7 @@ test_nat_oneway_reply(void **state)
 				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
 	rs.dport = ntohs(p.key.sport_be);
 	rte_pktmbuf_free(m);
-	/* 5 s of client packets every 200 ms, no reply: the reply entry is
+	/* 5 s of client packets every 200 ms, no reply: the reply key is
 	 * idle past its 2 s (the sweep passes every second) while the flow
 	 * is not */
 	end = ring_port_now_s() + 5;
@@ -701,7 +702,7 @@ test_nat_oneway_reply(void **state)
 
 /* A nat flow whose service gets a source address of its own while the
  * flow lives: the flow's next packet leaves from the new address (same
- * port) and makes its reply entry there at once (the first packet under
+ * port) and claims its reply key there at once (the first packet under
  * a snapshot looks at it), so the backend's reply to either address
  * reaches the client. */
 static void
@@ -765,6 +766,62 @@ test_nat_snat_change(void **state)
 	}
 	read_stats();
 	assert_int_equal(st.core[0].to_host_pkts, host);
+}
+
+/* Cells in use in the worker's nat reply table. */
+static uint32_t
+rt_cells(void)
+{
+	const struct dp_engine *e = eng->priv;
+
+	return e->w[0]->rt->count;
+}
+
+/* A nat flow that goes takes its reply key along: once the sweep has
+ * expired the flow, the backend's late reply is the host's (not sent to
+ * the client), and the reply table has no cell left for it. */
+static void
+test_nat_reply_gone(void **state)
+{
+	uint8_t f[PB_MAX_LEN], r[PB_MAX_LEN];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.13", .dst = "198.51.100.64", .proto = 17,
+		.sport = 7400, .dport = 53, .payload = 30,
+	};
+	struct pkt_spec rs = {
+		.family = 4, .src = "10.0.7.5", .dst = LOCAL4, .proto = 17, .sport = 5353,
+		.payload = 30,
+	};
+	struct sl_pkt p;
+	struct rte_mbuf *m;
+	uint64_t host, cells;
+	size_t len;
+
+	(void)state;
+	cfg_reset();
+	exec("set timeout udp 1s");
+	exec("add service gone 198.51.100.64:53 proto udp sched rr mode nat");
+	exec("add backend gone 10.0.7.5:5353");
+	apply();
+	cells = rt_cells();
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	inject(f, len);
+	m = recv_one();
+	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	rs.dport = ntohs(p.key.sport_be);
+	rte_pktmbuf_free(m);
+	assert_int_equal(rt_cells(), cells + 1);
+	/* the flow idles out; the sweep passes (every half second) */
+	usleep(2500000);
+	assert_int_equal(rt_cells(), cells);
+	read_stats();
+	host = st.core[0].to_host_pkts;
+	len = pkt_build(&rs, r, sizeof(r), NULL);
+	inject(r, len);
+	usleep(100000);
+	read_stats();
+	assert_int_equal(st.core[0].to_host_pkts, host + 1);
 }
 
 /* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
@@ -1108,6 +1165,7 @@ main(void)
 		cmocka_unit_test(test_arp_nd_answered),
 		cmocka_unit_test(test_nat_oneway_reply),
 		cmocka_unit_test(test_nat_snat_change),
+		cmocka_unit_test(test_nat_reply_gone),
 		cmocka_unit_test(test_acl_kept_in_flow),
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};
