@@ -69,9 +69,22 @@ def sluiced(conf):
         '-s', d.sock, '--log', 'stderr', '--'] + eal + ['--'] + opts)
 
 
+# curl's exit status and time for each failed connection (the last
+# curl() call's), for the assertion messages: 28 is curl's timeout, 7 a
+# refused connection, 56 a reset one
+CURL_FAILS = []
+
+
 def curl(n, url):
-    return curl_many(lambda: sh('curl', '-s', '-g', '-m', '3', url, check=False,
-                                ns='cl').stdout, n)
+    CURL_FAILS.clear()
+
+    def get():
+        t = time.time()
+        r = sh('curl', '-s', '-g', '-m', '3', url, check=False, ns='cl')
+        if r.stdout.strip() not in ('b1', 'b2'):
+            CURL_FAILS.append((r.returncode, round(time.time() - t, 2)))
+        return r.stdout
+    return curl_many(get, n)
 
 
 def wrk(seconds, url):
@@ -142,7 +155,7 @@ def test_dpdk_end_to_end():
         seen, failed = curl(100, url)
         print('     nat rr (%d worker%s): %s, %d failed' % (WORKERS, 's'[:WORKERS > 1], seen,
                                                         failed))
-        assert failed == 0, seen
+        assert failed == 0, (seen, CURL_FAILS)
         assert abs(seen['b1'] - 50) <= WORKERS and abs(seen['b2'] - 50) <= WORKERS, seen
         # the client asked ARP for the VIP: the engine answered with its NIC's MAC
         port_mac = sh('ip', '-br', 'link', 'show', 'dev', L['LAB_TAP_IF'], ns='lb').stdout.split()[2]
@@ -169,7 +182,7 @@ def test_dpdk_end_to_end():
         # IPv6: neighbour discovery for the VIP, nat both ways
         seen, failed = curl(10, url6)
         print('     nat rr ipv6: %s, %d failed' % (seen, failed))
-        assert failed == 0 and abs(seen['b1'] - 5) <= WORKERS, seen
+        assert failed == 0 and abs(seen['b1'] - 5) <= WORKERS, (seen, CURL_FAILS)
         assert port_mac in sh('ip', '-6', 'neigh', 'show', vip6, ns='cl').stdout
 
         # dsr: the backends hold the VIP and answer the client themselves
@@ -178,7 +191,8 @@ def test_dpdk_end_to_end():
         assert d.cmd('set service www mode dsr') == ''
         seen, failed = curl(40, url)
         print('     dsr rr: %s, %d failed' % (seen, failed))
-        assert failed == 0 and abs(seen['b1'] - 20) <= WORKERS, seen
+        assert failed == 0 and abs(seen['b1'] - 20) <= WORKERS, \
+            (seen, CURL_FAILS, d.json('show stats'))
         assert d.cmd('set service www mode nat') == ''
 
         # drain during a wrk run: nothing fails, the drained backend gets
@@ -217,7 +231,7 @@ def test_dpdk_end_to_end():
         assert d.cmd('del acl 20') == '' and d.cmd('del acl 10') == ''
         assert d.cmd('del service alt') == ''
         seen, failed = curl(4, url)
-        assert failed == 0, seen
+        assert failed == 0, (seen, CURL_FAILS)
 
         # the backend set changes every 100 ms under load: no request fails
         stop = threading.Event()
