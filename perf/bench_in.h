@@ -10,9 +10,11 @@
 #include <linux/types.h>
 
 #define BENCH_FRAME_MAX 256
-/* A prime above any flow count, so coprime with it: stepping by it modulo
- * n visits all n flows once a round, in an order unlike their making. */
-#define BENCH_FLOW_STRIDE 1000003u
+/* Stepping by a stride coprime with n, modulo n, visits all n flows once
+ * a round; xdp_bench takes the odd number nearest 0.618 n that is (a
+ * small stride, as 1000003 % 1000000 = 3 was, visits flows made one after
+ * the other nearly in order: entries handed out in that order would be
+ * read from end to end). */
 
 /* Flow f is client 10.X.(f >> 15).(f >> 15 >> 8), source port 1024 + (f & 0x7fff). */
 struct bench_in {
@@ -21,7 +23,7 @@ struct bench_in {
 	__u32 unique;       /* 1: a new flow every time (n_flows ignored) */
 	__u32 src_off;      /* offset of the IPv4 source address */
 	__u32 sport_off;    /* offset of the source port */
-	__u32 stride;       /* BENCH_FLOW_STRIDE % n_flows */
+	__u32 stride;       /* < n_flows, coprime with it */
 	__u32 cursor;       /* the next established flow, < n_flows */
 	__u32 pad;
 	__u64 counter;      /* iterations so far */

@@ -42,6 +42,22 @@ static int ifindex;
 static unsigned int repeat = 1000000;
 static unsigned int runs = 1; /* per case; the fastest is reported */
 
+/* The step between the flows visited one after the other (bench_in.h):
+ * coprime with n, near 0.618 n, so that flows made one after the other
+ * are visited far apart. */
+static __u32
+flow_stride(__u32 n)
+{
+	__u32 s = (__u32)((double)n * 0.6180339887) | 1u, a, b, t;
+
+	for (;; s += 2) {
+		for (a = n, b = s; b; t = a % b, a = b, b = t)
+			;
+		if (a == 1 || s >= n)
+			return s < n ? s : 1;
+	}
+}
+
 /* Average ns per iteration of prog over the frame in bench_in. */
 static double
 run(int prog_fd, const struct bench_in *in, __u32 *retval)
@@ -244,7 +260,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		in.n_flows = 1000; /* the wrapper picks flows as in the cases */
-		in.stride = BENCH_FLOW_STRIDE % in.n_flows;
+		in.stride = flow_stride(in.n_flows);
 		t2 = run(wrap_fd, &in, &rv);
 		in.n_flows = 0;
 		if (rv != XDP_TX) {
@@ -309,18 +325,24 @@ main(int argc, char **argv)
 
 				in.unique = k == 0;
 				in.n_flows = n_cases[k];
-				in.stride = in.n_flows ? BENCH_FLOW_STRIDE % in.n_flows : 0;
+				in.stride = in.n_flows ? flow_stride(in.n_flows) : 0;
 				in.cursor = 0;
 				in.counter = 0;
 				in.frame[lay.l4 + 13] = k == 0 ? 0x02 : 0x10; /* SYN, then ACK */
 				if (only_case >= 0 && only_case != k)
 					continue;
 				if (k > 0 && only_case == k) {
-					/* the flows, made by a run not timed */
+					/* the flows, made by a run not timed, one after
+					 * the other as the new flows' case makes them
+					 * (made in the order they are then visited, a
+					 * table whose entries are handed out in that
+					 * order would be read from end to end) */
 					unsigned int save = repeat;
 
 					repeat = in.n_flows;
+					in.unique = 1;
 					run(wrap_fd, &in, &rv);
+					in.unique = 0;
 					repeat = save;
 					in.cursor = 0;
 					in.counter = 0;
