@@ -633,6 +633,20 @@ test_nat_forward_bytes(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* Inject frame f and parse what the engine sends for it into *p (the
+ * mbuf is freed: p holds the parsed key and offsets). */
+static void
+send_parsed(const uint8_t *f, size_t len, struct sl_pkt *p)
+{
+	struct rte_mbuf *m;
+
+	inject(f, len);
+	m = recv_one();
+	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
+				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, p), 0);
+	rte_pktmbuf_free(m);
+}
+
 /* A nat flow whose traffic goes one way for longer than its timeout (a
  * UDP stream, the backend silent): its reply key lives as long as the
  * flow the client's packets keep alive, so that the backend's late answer
@@ -651,7 +665,6 @@ test_nat_oneway_reply(void **state)
 		.payload = 30,
 	};
 	struct sl_pkt p;
-	struct rte_mbuf *m;
 	uint64_t host;
 	size_t len;
 	double end;
@@ -664,38 +677,25 @@ test_nat_oneway_reply(void **state)
 	exec("add backend oneway 10.0.7.3:5353");
 	apply();
 	len = pkt_build(&sp, f, sizeof(f), NULL);
-	inject(f, len);
-	m = recv_one();
-	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
-				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	send_parsed(f, len, &p);
 	rs.dport = ntohs(p.key.sport_be);
-	rte_pktmbuf_free(m);
 	/* 5 s of client packets every 200 ms, no reply: the reply key is
 	 * idle past its 2 s (the sweep passes every second) while the flow
 	 * is not */
 	end = ring_port_now_s() + 5;
 	for (i = 0; ring_port_now_s() < end; i++) {
-		inject(f, len);
-		m = recv_one();
-		assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
-					  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len,
-					  &p), 0);
+		send_parsed(f, len, &p);
 		assert_int_equal(ntohs(p.key.sport_be), rs.dport); /* the same flow */
-		rte_pktmbuf_free(m);
 		usleep(200000);
 	}
 	read_stats();
 	host = st.core[0].to_host_pkts;
 	/* the backend answers at last: back to the client, from the VIP */
 	len = pkt_build(&rs, r, sizeof(r), NULL);
-	inject(r, len);
-	m = recv_one();
-	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
-				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	send_parsed(r, len, &p);
 	assert_int_equal(p.key.dst.w[0], inet_addr("203.0.113.11"));
 	assert_int_equal(p.key.src.w[0], inet_addr("198.51.100.62"));
 	assert_int_equal(ntohs(p.key.dport_be), 7200);
-	rte_pktmbuf_free(m);
 	read_stats();
 	assert_int_equal(st.core[0].to_host_pkts, host);
 }
@@ -719,7 +719,6 @@ test_nat_snat_change(void **state)
 	};
 	static const char *const snats[] = {LOCAL4, "10.0.9.9"};
 	struct sl_pkt p;
-	struct rte_mbuf *m;
 	uint64_t host;
 	uint16_t nport = 0;
 	size_t len;
@@ -736,16 +735,11 @@ test_nat_snat_change(void **state)
 			exec("set service snatc snat 10.0.9.9");
 			apply();
 		}
-		inject(f, len);
-		m = recv_one();
-		assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
-					  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len,
-					  &p), 0);
+		send_parsed(f, len, &p);
 		assert_int_equal(p.key.src.w[0], inet_addr(snats[i]));
 		if (i == 0)
 			nport = ntohs(p.key.sport_be);
 		assert_int_equal(ntohs(p.key.sport_be), nport);
-		rte_pktmbuf_free(m);
 	}
 	read_stats();
 	host = st.core[0].to_host_pkts;
@@ -754,15 +748,10 @@ test_nat_snat_change(void **state)
 		rs.dst = snats[k];
 		rs.dport = nport;
 		len = pkt_build(&rs, r, sizeof(r), NULL);
-		inject(r, len);
-		m = recv_one();
-		assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
-					  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len,
-					  &p), 0);
+		send_parsed(r, len, &p);
 		assert_int_equal(p.key.src.w[0], inet_addr("198.51.100.63"));
 		assert_int_equal(p.key.dst.w[0], inet_addr("203.0.113.12"));
 		assert_int_equal(ntohs(p.key.dport_be), 7300);
-		rte_pktmbuf_free(m);
 	}
 	read_stats();
 	assert_int_equal(st.core[0].to_host_pkts, host);
@@ -793,7 +782,6 @@ test_nat_reply_gone(void **state)
 		.payload = 30,
 	};
 	struct sl_pkt p;
-	struct rte_mbuf *m;
 	uint64_t host, cells;
 	size_t len;
 
@@ -805,12 +793,8 @@ test_nat_reply_gone(void **state)
 	apply();
 	cells = rt_cells();
 	len = pkt_build(&sp, f, sizeof(f), NULL);
-	inject(f, len);
-	m = recv_one();
-	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
-				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	send_parsed(f, len, &p);
 	rs.dport = ntohs(p.key.sport_be);
-	rte_pktmbuf_free(m);
 	assert_int_equal(rt_cells(), cells + 1);
 	/* the flow idles out; the sweep passes (every half second) */
 	usleep(2500000);
@@ -868,12 +852,8 @@ test_icmp_frag_needed_nat(void **state)
 	apply();
 	id = be_id("10.0.7.2");
 	len = pkt_build(&sp, f, sizeof(f), NULL);
-	inject(f, len);
-	m = recv_one();
-	assert_int_equal(sl_parse(rte_pktmbuf_mtod(m, uint8_t *),
-				  rte_pktmbuf_mtod(m, uint8_t *) + m->data_len, m->pkt_len, &p), 0);
+	send_parsed(f, len, &p);
 	nport = ntohs(p.key.sport_be);
-	rte_pktmbuf_free(m);
 	read_stats();
 	svc_pkts = st.svc[prev->svc[0].svc.id].pkts;
 	be_pkts = st.backend[id].pkts;
