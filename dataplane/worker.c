@@ -167,6 +167,8 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *     the reply key of its first port try with that backend (nat_new()).
  *   reply[k]: packet k may be a backend's reply to a nat flow
  *     (nat_reply_candidate); cleared when no flow has that reply key.
+ *     When one has, rc[k] is its cell (holding rslot[k]) and fe[k] the
+ *     flow, which stand as fe[] does and while the cell holds that slot.
  */
 struct burst {
 	/* hash[k]: packet k's key's sl_ft_hash() */
@@ -183,6 +185,8 @@ struct burst {
 	int32_t acl_rec[DP_BURST];
 	int32_t nat_guess[DP_BURST];
 	uint8_t reply[DP_BURST];
+	struct sl_rt_cell *rc[DP_BURST];
+	uint32_t rslot[DP_BURST];
 	uint32_t nat_h[DP_BURST];
 	uint32_t nat_rh[DP_BURST];
 	struct sl_ft_entry *fe[DP_BURST];
@@ -790,7 +794,9 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		if (b->reply[k] && (c = nat_reply_find(w, s, &p->key, b->hash[k], &fe))) {
 			/* a nat flow's reply: its cell keeps the verdict for
 			 * that direction, as an entry does for its own */
-			b->fe[k] = NULL;
+			b->fe[k] = fe;
+			b->rc[k] = c;
+			b->rslot[k] = c->slot1;
 			if (c->acl_epoch == s->acl_epoch) {
 				w->acl[c->acl_ctr].pkts++;
 				w->acl[c->acl_ctr].bytes += b->m[k]->pkt_len;
@@ -1022,11 +1028,19 @@ dispatch_ip(struct burst *b, uint16_t k)
 	const struct dp_svc *v;
 	struct sl_ft_entry *fe;
 
-	/* a nat flow's reply (found again: an earlier packet of the burst
-	 * may have changed the cells), keeping the firewall's verdict in its
-	 * cell; else the packet's own flow */
+	/* a nat flow's reply (what the burst found, unless an earlier packet
+	 * of it removed a flow or reused the cell), keeping the firewall's
+	 * verdict in its cell; else the packet's own flow */
 	if (b->reply[k]) {
-		struct sl_rt_cell *c = nat_reply_find(b->w, b->s, &p->key, b->hash[k], &fe);
+		struct sl_rt_cell *c;
+
+		if (b->hints && b->w->ft->changes == b->ft_changes &&
+		    b->rc[k]->slot1 == b->rslot[k] && b->rc[k]->hash == b->hash[k]) {
+			c = b->rc[k];
+			fe = b->fe[k];
+		} else {
+			c = nat_reply_find(b->w, b->s, &p->key, b->hash[k], &fe);
+		}
 
 		if (c) {
 			if (b->acl_rec[k] >= 0) {
