@@ -162,7 +162,7 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *     matched for it (to be kept in its flow's entry), -1 when its verdict
  *     came from the entry (or it has none).
  *   nat_guess[k]: for a packet that may open a nat flow, the backend the
- *     scheduler is expected to pick (nat_new_prefetch), -1 otherwise; then
+ *     scheduler is expected to pick (nat_new_guess), -1 otherwise; then
  *     nat_h[k] is its key's NAT port hash and nat_rh[k] the table hash of
  *     the reply key of its first port try with that backend (nat_new()).
  *   reply[k]: packet k may be a backend's reply to a nat flow
@@ -478,7 +478,7 @@ nat_claim(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe, 
  * workers, a port that names this one: see handoff.h), whose reply key
  * gets a cell in the reply table so that the backend's answer finds its
  * way back (nat_reply()). Packet k's hashes come from the burst when
- * nat_new_prefetch() made them (its first try's reply key's only if the
+ * nat_new_guess() made them (its first try's reply key's only if the
  * backend is the one it guessed). 0, or -1: no port.
  */
 static int
@@ -696,13 +696,14 @@ nat_recheck_prefetch(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
 	sl_rt_prefetch(b->w->rt, sl_ft_hash(&rk));
 }
 
-/* A packet that may open a nat flow: the buckets of the reply key its
- * first port try will look up (nat_new()), ahead of the act stage. The
+/* A packet that may open a nat flow: the hashes of its NAT port and of
+ * the reply key its first port try will claim (nat_new()), for
+ * acl_burst() to prefetch that key's bucket ahead of the act stage. The
  * backend is the scheduler's guess: maglev's exactly, rr's and wrr's the
  * slot `*ahead` new flows past the cursor (every new nat flow of the
- * burst moves it on). A wrong guess costs a prefetch. */
+ * burst moves it on). A wrong guess costs a prefetch and a hash. */
 static inline void
-nat_new_prefetch(struct burst *b, uint16_t k, uint32_t *ahead)
+nat_new_guess(struct burst *b, uint16_t k, uint32_t *ahead)
 {
 	const struct dp_snap *s = b->s;
 	const struct sl_pkt *p = &b->p[k];
@@ -726,7 +727,6 @@ nat_new_prefetch(struct burst *b, uint16_t k, uint32_t *ahead)
 		      dp_handoff_nat_port_be(b->nat_h[k], 0, b->e->n_workers, b->w->idx));
 	b->nat_rh[k] = sl_ft_hash(&rk);
 	b->nat_guess[k] = bid;
-	sl_rt_prefetch(b->w->rt, b->nat_rh[k]);
 }
 
 /* A packet that may be a backend's reply to a nat flow (reply[k]): TCP
@@ -808,7 +808,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			if (fe && sl_unlikely(fe->acl_epoch != s->acl_epoch) && fe->flow.nat_port_be)
 				nat_recheck_prefetch(b, k, fe);
 			else if (!fe && s->has_nat)
-				nat_new_prefetch(b, k, &ahead);
+				nat_new_guess(b, k, &ahead);
 			if (fe && fe->acl_epoch == s->acl_epoch) {
 				/* let in under these rules before: the same rule again */
 				w->acl[fe->acl_ctr].pkts++;
@@ -847,6 +847,12 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		}
 	}
 	b->ft_changes = w->ft->changes;
+	/* the reply cells the burst's new nat flows will claim, in a loop of
+	 * their own: issued from the loop above, between its lookups, these
+	 * prefetches cost a nat SYN about 200 cycles more (perf/README.md) */
+	for (k = 0; k < n; k++)
+		if (b->nat_guess[k] >= 0)
+			sl_rt_prefetch(w->rt, b->nat_rh[k]);
 	w->acl[DP_ACL_CTR_DEFAULT].pkts += def_pkts;
 	w->acl[DP_ACL_CTR_DEFAULT].bytes += def_bytes;
 	if (n4)
