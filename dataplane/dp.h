@@ -147,8 +147,6 @@ struct dp_worker {
 	uint16_t idx;                 /* queue index and QSBR thread id */
 	struct sl_ft *ft;             /* set by control before the first snapshot */
 	struct sl_rt *rt;             /* nat reply cells (reply_table.h), with ft */
-	const struct dp_snap *cur;    /* the snapshot its packets are handled under
-				       * (for the flow table's `gone` hook) */
 	/* counters: worker rw, control ro */
 	struct sl_core_counters core;
 	struct sl_svc_counters svc[SL_MAX_SERVICES];

@@ -132,7 +132,6 @@ sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash, uint64
 	x = &t->blk[b].e[way];
 	x->key = *k;
 	memset(&x->flow, 0, sizeof(x->flow));
-	x->flow.last_seen_ns = now;
 	x->acl_epoch = 0;
 	x->acl_ctr = 0;
 	x->used = 1;

@@ -67,9 +67,25 @@
 #define SL_FT_PREFER 5            /* free ways that keep an insert in the first bucket */
 
 /*
+ * A flow's state in this table: the XDP engine's struct sl_flow without
+ * its clock (when an entry was last seen is its bucket's stamp), with the
+ * nat reply cells it holds in its worker's reply table (reply_table.h),
+ * so that they leave with it whatever the snapshot says by then.
+ */
+struct sl_ft_flow {
+	uint16_t backend_id;
+	uint16_t svc_id;
+	uint16_t nat_port_be;     /* nat: the source port toward the backend */
+	uint8_t flags;            /* SL_FLOW_F_* */
+	uint8_t pad;
+	uint32_t reply1;          /* nat: its reply key's cell + 1 (0: none) */
+	uint32_t reply1_old;      /* nat: the cell of the key it had before a
+				   * snapshot changed it (late replies) + 1 */
+};
+
+/*
  * One slot: one cache line.
- *   flow: the flow's state (flow.last_seen_ns: when it was inserted; when
- *     it was last seen is its bucket's stamp).
+ *   flow: the flow's state.
  *   acl_epoch, acl_ctr: the firewall let this key in under the snapshot
  *     whose dp_snap.acl_epoch this is (never 0), through the rule counted
  *     at acl_ctr: while the epoch holds, the verdict and its counter are
@@ -78,11 +94,12 @@
  */
 struct sl_ft_entry {
 	struct sl_flow_key key;   /* 40 bytes */
-	struct sl_flow flow;      /* 16 bytes */
+	struct sl_ft_flow flow;   /* 16 bytes */
 	uint32_t acl_epoch;       /* 0: no verdict kept */
 	uint16_t acl_ctr;
 	uint8_t used;             /* 1 while in the table */
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct sl_ft_entry) == 64, "a flow entry is one cache line");
 
 /* Eight slots' signatures and stamps: one cache line. */
 struct sl_ft_bucket {
@@ -327,16 +344,15 @@ sl_ft_lookup(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash)
 	return x ? x : sl_ft_lookup_bucket(t, sl_ft_b2(t, hash), sig, k);
 }
 
-/* Insert key (not already present): a fresh entry with a zeroed flow and
- * last_seen_ns = now, seen now. When both its buckets are full, the least
+/* Insert key (not already present): a fresh entry with a zeroed flow,
+ * seen now. When both its buckets are full, the least
  * recently seen entry of the two is removed first (ties: the first found)
  * and *evicted set to 1. Never fails. */
 struct sl_ft_entry *sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, uint32_t hash,
 				 uint64_t now, int *evicted);
 
 /* Mark an entry seen at `now`: its bucket stamp, which the lookup has just
- * read (the entry's line stays clean: flow.last_seen_ns is the time of
- * insertion in this table; the stamp is when the flow was last seen). */
+ * read (the entry's line stays clean). */
 static inline void
 sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
 {

@@ -22,10 +22,11 @@
  *     snapshot's snat addresses, and CRC-32C tells apart keys that differ
  *     in one 32-bit word (IPv4: exact; IPv6: one chance in 2^32 that two
  *     of our own snat addresses collide for the same backend and port).
- * Cells are freed when their flow leaves the flow table (the table's
- * removal hook, sl_ft.gone) and, should that have missed one (the
- * flow's key changed with the snapshot), reused by an insert that finds
- * its flow gone.
+ * A flow keeps the index of the cell it holds (two, across a snapshot
+ * that changed its reply key: struct sl_ft_flow), and frees them as it
+ * leaves the flow table (the table's removal hook, sl_ft.gone), whatever
+ * the snapshot says then. A cell no flow frees (a third key) is reused by
+ * an insert that finds its flow gone or holding another key.
  *
  * Memory: the caller gives it (sl_rt_mem_size bytes, 128-byte aligned),
  * as for the flow table. One writer (the owning worker), no locks.
@@ -49,6 +50,8 @@ struct sl_rt_cell {
 struct sl_rt_bucket {
 	struct sl_rt_cell c[SL_RT_WAYS];
 } __attribute__((aligned(128)));
+_Static_assert(sizeof(struct sl_rt_bucket) == SL_RT_WAYS * sizeof(struct sl_rt_cell),
+	       "reply cells follow each other across buckets (sl_rt_ref)");
 
 struct sl_rt {
 	uint32_t mask;            /* buckets - 1 */
@@ -96,19 +99,29 @@ sl_rt_match(const struct sl_rt_bucket *b, uint32_t hash)
 	return m;
 }
 
-/* Free the cell of `slot` under `hash`, if there is one. */
-static inline void
-sl_rt_forget(struct sl_rt *t, uint32_t hash, uint32_t slot)
+/* A cell's index + 1, as a flow keeps it (0 stands for none). */
+static inline uint32_t
+sl_rt_ref(const struct sl_rt *t, const struct sl_rt_cell *c)
 {
-	struct sl_rt_bucket *b = sl_rt_bucket_of(t, hash);
-	unsigned int i;
+	return (uint32_t)((size_t)((const char *)c - (const char *)t->bk) /
+			  sizeof(struct sl_rt_cell)) + 1;
+}
 
-	for (i = 0; i < SL_RT_WAYS; i++)
-		if (b->c[i].slot1 == slot + 1 && b->c[i].hash == hash) {
-			b->c[i].slot1 = 0;
-			t->count--;
-			return;
-		}
+/* Free the cell `ref` names (sl_rt_ref; 0: none) if flow slot `slot`
+ * still holds it: another flow may have taken it since (see above). */
+static inline void
+sl_rt_release(struct sl_rt *t, uint32_t ref, uint32_t slot)
+{
+	uint32_t i = ref - 1;
+	struct sl_rt_cell *c;
+
+	if (i >= (t->mask + 1) * SL_RT_WAYS)
+		return;
+	c = &t->bk[i / SL_RT_WAYS].c[i % SL_RT_WAYS];
+	if (c->slot1 == slot + 1) {
+		c->slot1 = 0;
+		t->count--;
+	}
 }
 
 #endif /* SLUICE_DP_REPLY_TABLE_H */

@@ -370,10 +370,10 @@ void
 dp_worker_nat_gone(void *ctx, const struct sl_ft_entry *x)
 {
 	struct dp_worker *w = ctx;
-	struct sl_flow_key rk;
+	uint32_t slot = sl_ft_index(w->ft, x);
 
-	if (w->cur && nat_flow_reply_key(w->eng, w->cur, x, &rk) == 0)
-		sl_rt_forget(w->rt, sl_ft_hash(&rk), sl_ft_index(w->ft, x));
+	sl_rt_release(w->rt, x->flow.reply1, slot);
+	sl_rt_release(w->rt, x->flow.reply1_old, slot);
 }
 
 /* nat: the client flow reply cell c stands for, if it is the flow whose
@@ -448,9 +448,9 @@ nat_cell_room(struct dp_worker *w, const struct dp_snap *s, struct sl_rt_bucket 
 }
 
 /* nat: flow fe (slot fidx) takes reply key rk (hash h), if that key is
- * free: 1 when it is fe's now (or was already), 0 when another flow holds
- * it or its bucket is full. */
-static int
+ * free: its cell (sl_rt_ref) when it is fe's now (or was already), 0 when
+ * another flow holds it or its bucket is full. */
+static uint32_t
 nat_claim(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe, uint32_t fidx,
 	  const struct sl_flow_key *rk, uint32_t h)
 {
@@ -460,7 +460,7 @@ nat_claim(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe, 
 
 	c = nat_reply_find(w, s, rk, h, &holder);
 	if (c)
-		return holder == fe;
+		return holder == fe ? sl_rt_ref(w->rt, c) : 0;
 	c = nat_cell_room(w, s, bk);
 	if (!c)
 		return 0;
@@ -469,7 +469,7 @@ nat_claim(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe, 
 	c->acl_epoch = 0;
 	c->acl_ctr = 0;
 	w->rt->count++;
-	return 1;
+	return sl_rt_ref(w->rt, c);
 }
 
 /*
@@ -500,7 +500,8 @@ nat_new(struct burst *b, uint16_t k, struct sl_ft_entry *fe, const struct sl_bac
 		/* (the port is the flow's before the claim: the claim
 		 * checks cells against the flows they name) */
 		fe->flow.nat_port_be = rk.dport_be;
-		if (nat_claim(w, b->s, fe, fidx, &rk, rh))
+		fe->flow.reply1 = nat_claim(w, b->s, fe, fidx, &rk, rh);
+		if (fe->flow.reply1)
 			return 0;
 	}
 	fe->flow.nat_port_be = 0;
@@ -518,10 +519,18 @@ static void
 nat_recheck(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe,
 	    const struct sl_pkt *p, const struct sl_backend *be, const struct sl_addr *snat)
 {
+	uint32_t slot = sl_ft_index(w->ft, fe), ref;
 	struct sl_flow_key rk;
 
 	nat_reply_key(&rk, &p->key, be, snat, fe->flow.nat_port_be);
-	nat_claim(w, s, fe, sl_ft_index(w->ft, fe), &rk, sl_ft_hash(&rk));
+	ref = nat_claim(w, s, fe, slot, &rk, sl_ft_hash(&rk));
+	if (ref && ref != fe->flow.reply1) {
+		/* the flow keeps its last two keys' cells */
+		if (fe->flow.reply1_old != ref)
+			sl_rt_release(w->rt, fe->flow.reply1_old, slot);
+		fe->flow.reply1_old = fe->flow.reply1;
+		fe->flow.reply1 = ref;
+	}
 }
 
 /* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
@@ -579,12 +588,14 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 			burst_acl_keep(b, k, fe);
 			stamp = sl_ft_stamp_of(w->ft, fe);
 		} else if (fe->flow.nat_port_be) {
-			dp_worker_nat_gone(w, fe); /* rescheduled: its old reply key goes */
+			dp_worker_nat_gone(w, fe); /* rescheduled: its old reply keys go */
 		}
 		fe->flow.backend_id = (uint16_t)bid;
 		fe->flow.svc_id = (uint16_t)sid;
 		fe->flow.flags = 0;
 		fe->flow.nat_port_be = 0;
+		fe->flow.reply1 = 0;
+		fe->flow.reply1_old = 0;
 		w->core.flow_new++;
 		w->svc[sid].new_flows++;
 		w->be[bid].new_flows++;
@@ -1275,8 +1286,6 @@ dp_worker_main(void *arg)
 	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
 		const struct dp_snap *s = __atomic_load_n(&e->snap, __ATOMIC_ACQUIRE);
 		uint64_t now = dp_now_ns(e);
-
-		w->cur = s;
 
 		for (i = 0; i < e->n_ports; i++) {
 			const struct dp_port *pt = &e->port[i];

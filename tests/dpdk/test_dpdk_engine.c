@@ -766,6 +766,23 @@ rt_cells(void)
 	return e->w[0]->rt->count;
 }
 
+/* Whether the worker's nat reply table has a cell in use for the reply
+ * key backend:bport -> snat:nport (IPv4, UDP). */
+static int
+rt_holds(const char *backend, uint16_t bport, const char *snat, uint16_t nport)
+{
+	const struct dp_engine *e = eng->priv;
+	struct sl_flow_key rk = {.proto = 17, .family = SL_AF_INET};
+	uint32_t h;
+
+	rk.src.w[0] = inet_addr(backend);
+	rk.dst.w[0] = inet_addr(snat);
+	rk.sport_be = htons(bport);
+	rk.dport_be = htons(nport);
+	h = sl_ft_hash(&rk);
+	return sl_rt_match(sl_rt_bucket_of(e->w[0]->rt, h), h) != 0;
+}
+
 /* A nat flow that goes takes its reply key along: once the sweep has
  * expired the flow, the backend's late reply is the host's (not sent to
  * the client), and the reply table has no cell left for it. */
@@ -796,9 +813,10 @@ test_nat_reply_gone(void **state)
 	send_parsed(f, len, &p);
 	rs.dport = ntohs(p.key.sport_be);
 	assert_int_equal(rt_cells(), cells + 1);
+	assert_true(rt_holds("10.0.7.5", 5353, LOCAL4, rs.dport));
 	/* the flow idles out; the sweep passes (every half second) */
 	usleep(2500000);
-	assert_int_equal(rt_cells(), cells);
+	assert_false(rt_holds("10.0.7.5", 5353, LOCAL4, rs.dport));
 	read_stats();
 	host = st.core[0].to_host_pkts;
 	len = pkt_build(&rs, r, sizeof(r), NULL);
@@ -806,6 +824,50 @@ test_nat_reply_gone(void **state)
 	usleep(100000);
 	read_stats();
 	assert_int_equal(st.core[0].to_host_pkts, host + 1);
+}
+
+/* A nat flow that had two reply keys (its service's source address
+ * changed under it) takes both cells along when it goes, even once its
+ * service has left the config and no snapshot can say what the keys
+ * were. */
+static void
+test_nat_reply_gone_unconfigured(void **state)
+{
+	uint8_t f[PB_MAX_LEN];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.14", .dst = "198.51.100.65", .proto = 17,
+		.sport = 7500, .dport = 53, .payload = 30,
+	};
+	struct sl_pkt p;
+	uint64_t cells;
+	uint16_t nport;
+	size_t len;
+
+	(void)state;
+	cfg_reset();
+	exec("set timeout udp 1s");
+	exec("add service gone2 198.51.100.65:53 proto udp sched rr mode nat");
+	exec("add backend gone2 10.0.7.6:5353");
+	apply();
+	cells = rt_cells();
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	send_parsed(f, len, &p);
+	nport = ntohs(p.key.sport_be);
+	assert_int_equal(rt_cells(), cells + 1);
+	exec("set service gone2 snat 10.0.9.8");
+	apply();
+	send_parsed(f, len, &p);
+	assert_int_equal(p.key.src.w[0], inet_addr("10.0.9.8"));
+	assert_int_equal(rt_cells(), cells + 2);
+	assert_true(rt_holds("10.0.7.6", 5353, LOCAL4, nport));
+	assert_true(rt_holds("10.0.7.6", 5353, "10.0.9.8", nport));
+	/* the service goes; its flow idles out; the sweep passes */
+	cfg_reset();
+	exec("set timeout udp 1s");
+	apply();
+	usleep(2500000);
+	assert_false(rt_holds("10.0.7.6", 5353, LOCAL4, nport));
+	assert_false(rt_holds("10.0.7.6", 5353, "10.0.9.8", nport));
 }
 
 /* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
@@ -1146,6 +1208,7 @@ main(void)
 		cmocka_unit_test(test_nat_oneway_reply),
 		cmocka_unit_test(test_nat_snat_change),
 		cmocka_unit_test(test_nat_reply_gone),
+		cmocka_unit_test(test_nat_reply_gone_unconfigured),
 		cmocka_unit_test(test_acl_kept_in_flow),
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};

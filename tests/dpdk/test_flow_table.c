@@ -76,10 +76,16 @@ test_insert_lookup(void **state)
 	assert_non_null(x);
 	assert_int_equal(x->flow.backend_id, 7);
 	assert_int_equal(x->flow.svc_id, 3);
-	assert_int_equal(x->flow.last_seen_ns, 100);
+	assert_int_equal(sl_ft_idle(t, x, 100), 0);
 	assert_null(sl_ft_lookup(t, &k2, h(&k2)));
+	x->flow.reply1 = 5;
 	sl_ft_remove(t, x);
 	assert_int_equal(t->count, 0);
+	/* a key inserted again starts from a zeroed flow */
+	x = sl_ft_insert(t, &k, h(&k), 100, &ev);
+	assert_int_equal(x->flow.reply1, 0);
+	assert_int_equal(x->flow.backend_id, 0);
+	sl_ft_remove(t, x);
 	assert_null(sl_ft_lookup(t, &k, h(&k)));
 	free(t);
 }
@@ -198,7 +204,6 @@ test_expiry(void **state)
 	/* idle times from the stamps: to about a millisecond */
 	assert_true(sl_ft_idle(t, x, 250 * SEC) > 50 * SEC - 2 * MS);
 	assert_true(sl_ft_idle(t, x, 250 * SEC) < 50 * SEC + 2 * MS);
-	assert_int_equal(x->flow.last_seen_ns, 0); /* inserted at 0 */
 	assert_int_equal(sl_ft_expire(t, &to, 301 * SEC, 100), 0);
 	assert_false(sl_ft_expired(t, &to, x, 500 * SEC - 2 * MS));
 	assert_true(sl_ft_expired(t, &to, x, 500 * SEC + 2 * MS));
@@ -339,14 +344,15 @@ test_gone_hook(void **state)
 }
 
 /* The nat reply table's layout: a key's bucket from its hash, cells
- * matched by hash only while in use, forgotten by slot and hash. */
+ * matched by hash only while in use, named by an index a flow keeps and
+ * released through it only while that flow's slot holds them. */
 static void
 test_reply_table(void **state)
 {
 	size_t sz = sl_rt_mem_size(1000);
 	struct sl_rt *t = sl_rt_init(aligned_alloc(128, (sz + 127) & ~(size_t)127), 1000);
 	struct sl_rt_bucket *b;
-	uint32_t hash = 0x9abcdef1u;
+	uint32_t hash = 0x9abcdef1u, ref;
 
 	(void)state;
 	assert_int_equal(t->mask + 1, 128); /* 1000 cells: 128 buckets of 8 */
@@ -362,9 +368,15 @@ test_reply_table(void **state)
 	t->count = 2;
 	assert_int_equal(sl_rt_match(b, hash), 1u << 3);
 	assert_ptr_equal(sl_rt_bucket_of(t, hash), b);
-	sl_rt_forget(t, hash, 40); /* not that slot: nothing */
+	ref = sl_rt_ref(t, &b->c[3]);
+	assert_int_equal(ref, (uint32_t)(b - t->bk) * SL_RT_WAYS + 3 + 1);
+	assert_int_equal(sl_rt_ref(t, &t->bk[0].c[0]), 1);
+	sl_rt_release(t, ref, 40); /* not that slot: nothing */
+	sl_rt_release(t, 0, 41);   /* no cell */
+	sl_rt_release(t, (t->mask + 1) * SL_RT_WAYS + 1, 41); /* past the end */
 	assert_int_equal(b->c[3].slot1, 42);
-	sl_rt_forget(t, hash, 41);
+	assert_int_equal(t->count, 2);
+	sl_rt_release(t, ref, 41);
 	assert_int_equal(b->c[3].slot1, 0);
 	assert_int_equal(t->count, 1);
 	assert_int_equal(sl_rt_match(b, hash), 0);
