@@ -165,6 +165,8 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *     scheduler is expected to pick (nat_new_guess), -1 otherwise; then
  *     nat_h[k] is its key's NAT port hash and nat_rh[k] the table hash of
  *     the reply key of its first port try with that backend (nat_new()).
+ *     For a nat flow's first packet under a new snapshot, nat_rh[k] is
+ *     the hash of the reply key that snapshot gives it (nat_recheck_hash).
  *   reply[k]: packet k may be a backend's reply to a nat flow
  *     (nat_reply_candidate); cleared when no flow has that reply key.
  *     When one has, rc[k] is its cell (holding rslot[k]) and fe[k] the
@@ -688,12 +690,13 @@ is_ip_for_us(const struct sl_pkt *p)
 	return p->key.family != SL_AF_NONE && !(p->flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR));
 }
 
-/* A nat flow's first packet under a new snapshot (nat_recheck()):
- * that entry's buckets, ahead of the burst's act stage (the key needs the
- * service's source address and the backend: not known when the burst's
- * other prefetches go out). */
-static inline void
-nat_recheck_prefetch(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
+/* A nat flow's first packet under a new snapshot (nat_recheck()): the
+ * table hash of the reply key that snapshot gives it, in nat_rh[k], for
+ * acl_burst() to prefetch its bucket ahead of the act stage (the key
+ * needs the service's source address and the backend: not known when the
+ * burst's other prefetches go out). 1: there is one. */
+static inline int
+nat_recheck_hash(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
 {
 	const struct dp_snap *s = b->s;
 	const struct sl_pkt *p = &b->p[k];
@@ -701,10 +704,11 @@ nat_recheck_prefetch(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
 	struct sl_flow_key rk;
 
 	if (!v || v->svc.mode != SL_FWD_NAT || fe->flow.backend_id >= s->max_backend_id)
-		return;
+		return 0;
 	nat_reply_key(&rk, &p->key, &s->backends[fe->flow.backend_id],
 		      nat_snat(b->e, v, p->key.family), fe->flow.nat_port_be);
-	sl_rt_prefetch(b->w->rt, sl_ft_hash(&rk));
+	b->nat_rh[k] = sl_ft_hash(&rk);
+	return 1;
 }
 
 /* A packet that may open a nat flow: the hashes of its NAT port and of
@@ -712,8 +716,9 @@ nat_recheck_prefetch(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
  * acl_burst() to prefetch that key's bucket ahead of the act stage. The
  * backend is the scheduler's guess: maglev's exactly, rr's and wrr's the
  * slot `*ahead` new flows past the cursor (every new nat flow of the
- * burst moves it on). A wrong guess costs a prefetch and a hash. */
-static inline void
+ * burst moves it on). A wrong guess costs a prefetch and a hash. 1: a
+ * guess was made. */
+static inline int
 nat_new_guess(struct burst *b, uint16_t k, uint32_t *ahead)
 {
 	const struct dp_snap *s = b->s;
@@ -725,19 +730,20 @@ nat_new_guess(struct burst *b, uint16_t k, uint32_t *ahead)
 	int bid;
 
 	if (!v || v->svc.mode != SL_FWD_NAT || !(t = v->tbl) || !t->size || t->size > SL_SCHED_TBL_MAX)
-		return;
+		return 0;
 	if (v->svc.sched == SL_SCHED_MAGLEV)
 		idx = flow_hash(&p->key, SL_HASH_SEED_FLOW) % t->size;
 	else
 		idx = (b->w->cursor[v->svc.id] + (*ahead)++) % t->size;
 	bid = t->slot[idx];
 	if (bid < 0 || (uint32_t)bid >= s->max_backend_id)
-		return;
+		return 0;
 	b->nat_h[k] = flow_hash(&p->key, SL_NAT_HASH_SEED);
 	nat_reply_key(&rk, &p->key, &s->backends[bid], nat_snat(b->e, v, p->key.family),
 		      dp_handoff_nat_port_be(b->nat_h[k], 0, b->e->n_workers, b->w->idx));
 	b->nat_rh[k] = sl_ft_hash(&rk);
 	b->nat_guess[k] = bid;
+	return 1;
 }
 
 /* A packet that may be a backend's reply to a nat flow (reply[k]): TCP
@@ -791,7 +797,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
 	uint64_t def_pkts = 0, def_bytes = 0;
-	uint32_t ahead = 0;
+	uint32_t ahead = 0, rt_pf = 0; /* rt_pf: bit k, nat_rh[k] to prefetch */
 
 	for (k = 0; k < n; k++) {
 		const struct sl_pkt *p = &b->p[k];
@@ -817,9 +823,9 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			b->reply[k] = 0;
 			fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
 			if (fe && sl_unlikely(fe->acl_epoch != s->acl_epoch) && fe->flow.nat_port_be)
-				nat_recheck_prefetch(b, k, fe);
-			else if (!fe && s->has_nat)
-				nat_new_guess(b, k, &ahead);
+				rt_pf |= (uint32_t)nat_recheck_hash(b, k, fe) << k;
+			else if (!fe && s->has_nat && nat_new_guess(b, k, &ahead))
+				rt_pf |= 1u << k;
 			if (fe && fe->acl_epoch == s->acl_epoch) {
 				/* let in under these rules before: the same rule again */
 				w->acl[fe->acl_ctr].pkts++;
@@ -858,12 +864,13 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		}
 	}
 	b->ft_changes = w->ft->changes;
-	/* the reply cells the burst's new nat flows will claim, in a loop of
+	/* the reply cells the burst's nat flows will claim, in a loop of
 	 * their own: issued from the loop above, between its lookups, these
 	 * prefetches cost a nat SYN about 200 cycles more (perf/README.md) */
-	for (k = 0; k < n; k++)
-		if (b->nat_guess[k] >= 0)
-			sl_rt_prefetch(w->rt, b->nat_rh[k]);
+	while (rt_pf) {
+		sl_rt_prefetch(w->rt, b->nat_rh[__builtin_ctz(rt_pf)]);
+		rt_pf &= rt_pf - 1;
+	}
 	w->acl[DP_ACL_CTR_DEFAULT].pkts += def_pkts;
 	w->acl[DP_ACL_CTR_DEFAULT].bytes += def_bytes;
 	if (n4)
