@@ -2,6 +2,8 @@
 /*
  * worker.c - the per-lcore fast path: receive a burst, parse, find the
  * service, find or make the flow, rewrite, buffer for transmit, flush.
+ * A nat flow's port and reply cell, and the backends' replies, are in
+ * worker_nat.c; ICMP errors about flows in worker_icmp.c.
  *
  * Nothing here locks, allocates, logs or makes a system call. The snapshot
  * pointer is loaded once per loop iteration and the lcore reports a
@@ -25,43 +27,8 @@
 
 #include "dp.h"
 #include "handoff.h"
+#include "worker_int.h"
 
-/* sl_flow_hash(), the same value, cheaper for IPv4 keys (the parser and
- * the NAT code leave their upper address words zero) */
-static inline __rte_always_inline uint32_t
-flow_hash(const struct sl_flow_key *k, uint32_t seed)
-{
-	return k->family == SL_AF_INET ? sl_flow_hash_v4(k, seed) : sl_flow_hash(k, seed);
-}
-
-static inline void
-drop(struct dp_worker *w, struct rte_mbuf *m, int reason)
-{
-	if ((unsigned int)reason < SL_DROP_SLOTS)
-		w->core.drops[reason]++;
-	w->core.dropped_pkts++;
-	rte_pktmbuf_free(m);
-}
-
-static inline void
-tx_enqueue(struct dp_worker *w, uint16_t port_idx, struct rte_mbuf *m)
-{
-	/* one RX burst makes at most DP_BURST packets for one port, and the
-	 * buffer is flushed after every burst: room is always there */
-	w->tx[port_idx][w->ntx[port_idx]++] = m;
-}
-
-/* Traffic that is not for a service: to the kernel if there is a way in,
- * else dropped; counted as to_host either way. */
-static inline void
-to_host(struct dp_worker *w, const struct dp_engine *e, struct rte_mbuf *m)
-{
-	w->core.to_host_pkts++;
-	if (e->exc_port >= 0 && w->idx < e->port[e->exc_port].nq)
-		tx_enqueue(w, (uint16_t)e->exc_port, m);
-	else
-		rte_pktmbuf_free(m);
-}
 
 static void
 tx_flush(struct dp_worker *w, const struct dp_engine *e)
@@ -164,7 +131,7 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *   nat_guess[k]: for a packet that may open a nat flow, the backend the
  *     scheduler is expected to pick (nat_new_guess), -1 otherwise; then
  *     nat_h[k] is its key's NAT port hash and nat_rh[k] the table hash of
- *     the reply key of its first port try with that backend (nat_new()).
+ *     the reply key of its first port try with that backend (dp_nat_new()).
  *     For a nat flow's first packet under a new snapshot, nat_rh[k] is
  *     the hash of the reply key that snapshot gives it (nat_recheck_hash).
  *   reply[k]: packet k may be a backend's reply to a nat flow
@@ -214,16 +181,6 @@ burst_acl_keep(const struct burst *b, uint16_t k, struct sl_ft_entry *fe)
 	}
 }
 
-static inline const uint8_t *
-next_hop_mac(const struct sl_backend *b)
-{
-	uint32_t a;
-	uint16_t c;
-
-	memcpy(&a, b->mac, 4);
-	memcpy(&c, b->mac + 4, 2);
-	return (a | c) ? b->mac : NULL;
-}
 
 /*
  * tunnel: the outer headers prepared for the backend (struct dp_tun_hdr),
@@ -287,10 +244,10 @@ tun_fits(struct rte_mbuf *m, int start, const struct dp_port *pt)
 /* tunnel, the long way: the outer headers built for this packet, then
  * sent on (or dropped, counted). ICMP errors about a tunnel flow go this
  * way; flows' packets only for a backend without prepared headers. */
-static void
-tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc *v,
-	     const struct sl_backend *be, struct rte_mbuf *m, const struct sl_pkt *p,
-	     uint16_t sport_be, const uint8_t *dmac, uint16_t port_idx)
+void
+dp_tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc *v,
+		const struct sl_backend *be, struct rte_mbuf *m, const struct sl_pkt *p,
+		uint16_t sport_be, const uint8_t *dmac, uint16_t port_idx)
 {
 	struct sl_encap en;
 	uint32_t room = sl_encap_len(v->svc.tunnel, be->family);
@@ -319,221 +276,7 @@ tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_svc
 	tx_enqueue(w, port_idx, m);
 }
 
-/* nat: the source address of service v's flows toward their backends. */
-static inline const struct sl_addr *
-nat_snat(const struct dp_engine *e, const struct dp_svc *v, uint8_t family)
-{
-	if (v->svc.flags & SL_SVC_F_SNAT_SET)
-		return &v->svc.snat;
-	return family == SL_AF_INET ? &e->opt.local4 : &e->opt.local6;
-}
 
-/* nat: the key of the reply a backend sends to the flow (key fk)'s
- * snat:port. */
-static inline void
-nat_reply_key(struct sl_flow_key *rk, const struct sl_flow_key *fk, const struct sl_backend *be,
-	      const struct sl_addr *snat, uint16_t port_be)
-{
-	memset(rk, 0, sizeof(*rk));
-	rk->src = be->addr;
-	rk->dst = *snat;
-	rk->sport_be = be->port_be;
-	rk->dport_be = port_be;
-	rk->proto = fk->proto;
-	rk->family = fk->family;
-}
-
-/* The service with id `id` in snapshot s, or NULL. */
-static inline const struct dp_svc *
-svc_of_id(const struct dp_snap *s, uint32_t id)
-{
-	int i = id < SL_MAX_SERVICES ? s->svc_of_id[id] : -1;
-
-	return i >= 0 ? &s->svc[i] : NULL;
-}
-
-/* nat: the reply key flow entry x has under snapshot s. 0, or -1: none
- * (no nat port, its service or backend gone). */
-static int
-nat_flow_reply_key(const struct dp_engine *e, const struct dp_snap *s,
-		   const struct sl_ft_entry *x, struct sl_flow_key *rk)
-{
-	const struct dp_svc *v = svc_of_id(s, x->flow.svc_id);
-
-	if (!x->flow.nat_port_be || !v || v->svc.mode != SL_FWD_NAT ||
-	    x->flow.backend_id >= s->max_backend_id)
-		return -1;
-	nat_reply_key(rk, &x->key, &s->backends[x->flow.backend_id],
-		      nat_snat(e, v, x->key.family), x->flow.nat_port_be);
-	return 0;
-}
-
-void
-dp_worker_nat_gone(void *ctx, const struct sl_ft_entry *x)
-{
-	struct dp_worker *w = ctx;
-	uint32_t slot = sl_ft_index(w->ft, x);
-
-	sl_rt_release(w->rt, x->flow.reply1, slot);
-	sl_rt_release(w->rt, x->flow.reply1_old, slot);
-}
-
-/* nat: the client flow reply cell c stands for, if it is the flow whose
- * reply key is rk: alive in the table, a nat flow with rk's port, on
- * rk's backend, of rk's protocol (the snat address: by the hash, see
- * reply_table.h). NULL otherwise. */
-static inline struct sl_ft_entry *
-nat_cell_flow(const struct dp_worker *w, const struct dp_snap *s, const struct sl_rt_cell *c,
-	      const struct sl_flow_key *rk)
-{
-	const struct sl_backend *be;
-	struct sl_ft_entry *fe;
-
-	if (c->slot1 - 1 >= w->ft->capacity)
-		return NULL;
-	fe = sl_ft_at(w->ft, c->slot1 - 1);
-	if (!fe->used || fe->flow.nat_port_be != rk->dport_be || fe->key.proto != rk->proto ||
-	    fe->key.family != rk->family || fe->flow.backend_id >= s->max_backend_id)
-		return NULL;
-	be = &s->backends[fe->flow.backend_id];
-	if (be->port_be != rk->sport_be || memcmp(&be->addr, &rk->src, sizeof(rk->src)))
-		return NULL;
-	return fe;
-}
-
-/* nat: the reply cell of key rk (its sl_ft_hash() h) and, in *fe, its
- * flow; NULL when no flow of this worker has that reply key. */
-static inline struct sl_rt_cell *
-nat_reply_find(const struct dp_worker *w, const struct dp_snap *s, const struct sl_flow_key *rk,
-	       uint32_t h, struct sl_ft_entry **fe)
-{
-	struct sl_rt_bucket *bk = sl_rt_bucket_of(w->rt, h);
-	unsigned int m = sl_rt_match(bk, h);
-
-	while (m) {
-		struct sl_rt_cell *c = &bk->c[__builtin_ctz(m)];
-
-		*fe = nat_cell_flow(w, s, c, rk);
-		if (*fe)
-			return c;
-		m &= m - 1;
-	}
-	return NULL;
-}
-
-/* nat: a cell of bucket bk for a new reply key: a free one, else one
- * whose flow has gone (or has another reply key now) without its cell
- * going with it (dp_worker_nat_gone() missed it: the snapshot changed
- * the key). NULL: the bucket is full of live cells. */
-static struct sl_rt_cell *
-nat_cell_room(struct dp_worker *w, const struct dp_snap *s, struct sl_rt_bucket *bk)
-{
-	struct sl_flow_key rk;
-	unsigned int i;
-
-	for (i = 0; i < SL_RT_WAYS; i++)
-		if (!bk->c[i].slot1)
-			return &bk->c[i];
-	for (i = 0; i < SL_RT_WAYS; i++) {
-		struct sl_rt_cell *c = &bk->c[i];
-		const struct sl_ft_entry *x = c->slot1 - 1 < w->ft->capacity
-			? sl_ft_at(w->ft, c->slot1 - 1) : NULL;
-
-		if (!x || !x->used || nat_flow_reply_key(w->eng, s, x, &rk) < 0 ||
-		    sl_ft_hash(&rk) != c->hash) {
-			c->slot1 = 0;
-			w->rt->count--;
-			return c;
-		}
-	}
-	return NULL;
-}
-
-/* nat: flow fe (slot fidx) takes reply key rk (hash h), if that key is
- * free: its cell (sl_rt_ref) when it is fe's now (or was already), 0 when
- * another flow holds it or its bucket is full. */
-static uint32_t
-nat_claim(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe, uint32_t fidx,
-	  const struct sl_flow_key *rk, uint32_t h)
-{
-	struct sl_rt_bucket *bk = sl_rt_bucket_of(w->rt, h);
-	struct sl_ft_entry *holder;
-	struct sl_rt_cell *c;
-
-	c = nat_reply_find(w, s, rk, h, &holder);
-	if (c)
-		return holder == fe ? sl_rt_ref(w->rt, c) : 0;
-	c = nat_cell_room(w, s, bk);
-	if (!c)
-		return 0;
-	c->hash = h;
-	c->slot1 = fidx + 1;
-	c->acl_epoch = 0;
-	c->acl_ctr = 0;
-	w->rt->count++;
-	return sl_rt_ref(w->rt, c);
-}
-
-/*
- * nat, a new flow: a source port from the flow's hash (as the XDP engine
- * picks it, a few tries past ports other clients hold; with several
- * workers, a port that names this one: see handoff.h), whose reply key
- * gets a cell in the reply table so that the backend's answer finds its
- * way back (nat_reply()). Packet k's hashes come from the burst when
- * nat_new_guess() made them (its first try's reply key's only if the
- * backend is the one it guessed). 0, or -1: no port.
- */
-static int
-nat_new(struct burst *b, uint16_t k, struct sl_ft_entry *fe, const struct sl_backend *be,
-	int bid, const struct sl_addr *snat)
-{
-	struct dp_worker *w = b->w;
-	const struct sl_pkt *p = &b->p[k];
-	int guess = b->nat_guess[k];
-	uint32_t h = guess >= 0 ? b->nat_h[k] : flow_hash(&p->key, SL_NAT_HASH_SEED);
-	uint32_t fidx = sl_ft_index(w->ft, fe), rh;
-	struct sl_flow_key rk;
-	int i;
-
-	nat_reply_key(&rk, &p->key, be, snat, 0);
-	for (i = 0; i < SL_NAT_PORT_TRIES; i++) {
-		rk.dport_be = dp_handoff_nat_port_be(h, (uint32_t)i, b->e->n_workers, w->idx);
-		rh = i == 0 && guess == bid ? b->nat_rh[k] : sl_ft_hash(&rk);
-		/* (the port is the flow's before the claim: the claim
-		 * checks cells against the flows they name) */
-		fe->flow.nat_port_be = rk.dport_be;
-		fe->flow.reply1 = nat_claim(w, b->s, fe, fidx, &rk, rh);
-		if (fe->flow.reply1)
-			return 0;
-	}
-	fe->flow.nat_port_be = 0;
-	return -1;
-}
-
-/* nat, a known flow's first packet under a new snapshot: a cell for the
- * reply key this snapshot gives it (the service's source address or the
- * backend's address may have changed), unless it has one, or another
- * flow holds that key (then the backend's replies to the new key go to
- * the host). The cell of the key it had stays while the flow lives:
- * late replies to the old source still reach the client. Between
- * snapshots the cell needs no look: it goes only with its flow. */
-static void
-nat_recheck(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe,
-	    const struct sl_pkt *p, const struct sl_backend *be, const struct sl_addr *snat)
-{
-	uint32_t slot = sl_ft_index(w->ft, fe), ref;
-	struct sl_flow_key rk;
-
-	nat_reply_key(&rk, &p->key, be, snat, fe->flow.nat_port_be);
-	ref = nat_claim(w, s, fe, slot, &rk, sl_ft_hash(&rk));
-	if (ref && ref != fe->flow.reply1) {
-		/* the flow keeps its last two keys' cells */
-		if (fe->flow.reply1_old != ref)
-			sl_rt_release(w->rt, fe->flow.reply1_old, slot);
-		fe->flow.reply1_old = fe->flow.reply1;
-		fe->flow.reply1 = ref;
-	}
-}
 
 /* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
  * what the burst's lookup found for the packet's key (NULL: nothing). */
@@ -636,7 +379,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 		if (!*sport)
 			*sport = sl_htons((uint16_t)(0xc000 | (flow_hash(&p->key, 0) & 0x3fff)));
 		if (sl_unlikely(!th->len)) {
-			tunnel_encap(w, e, v, be, m, p, *sport, dmac, port_idx);
+			dp_tunnel_encap(w, e, v, be, m, p, *sport, dmac, port_idx);
 			return;
 		}
 		if (m->nb_segs != 1 || !rte_pktmbuf_prepend(m, th->room)) {
@@ -654,18 +397,21 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 	}
 	case SL_FWD_NAT: {
 		/* DNAT to the backend, SNAT to the service's (or the engine's)
-		 * local address and the flow's port (nat_new, nat_recheck) */
+		 * local address and the flow's port (dp_nat_new, dp_nat_recheck) */
 		struct sl_addr snat = *nat_snat(e, v, p->key.family);
 
 		if (!fe->flow.nat_port_be) {
-			if (nat_new(b, k, fe, be, bid, &snat) < 0) {
+			int guess = b->nat_guess[k];
+			uint32_t h = guess >= 0 ? b->nat_h[k] : flow_hash(&p->key, SL_NAT_HASH_SEED);
+
+			if (dp_nat_new(w, s, fe, p, be, &snat, h, guess == bid ? &b->nat_rh[k] : NULL) < 0) {
 				drop(w, m, SL_DROP_NAT_NO_PORT);
 				return;
 			}
 		} else if (sl_unlikely(b->acl_rec[k] >= 0)) {
 			/* the firewall matched it: its flow's first packet
 			 * under this snapshot (acl_burst) */
-			nat_recheck(w, s, fe, p, be, &snat);
+			dp_nat_recheck(w, s, fe, p, be, &snat);
 		}
 		if (sl_rw_nat(data, data + m->data_len, p, &snat, fe->flow.nat_port_be, &be->addr,
 			      be->port_be) ||
@@ -690,7 +436,7 @@ is_ip_for_us(const struct sl_pkt *p)
 	return p->key.family != SL_AF_NONE && !(p->flags & (SL_PKT_F_FRAG_LATER | SL_PKT_F_ICMP_ERR));
 }
 
-/* A nat flow's first packet under a new snapshot (nat_recheck()): the
+/* A nat flow's first packet under a new snapshot (dp_nat_recheck()): the
  * table hash of the reply key that snapshot gives it, in nat_rh[k], for
  * acl_burst() to prefetch its bucket ahead of the act stage (the key
  * needs the service's source address and the backend: not known when the
@@ -712,7 +458,7 @@ nat_recheck_hash(struct burst *b, uint16_t k, const struct sl_ft_entry *fe)
 }
 
 /* A packet that may open a nat flow: the hashes of its NAT port and of
- * the reply key its first port try will claim (nat_new()), for
+ * the reply key its first port try will claim (dp_nat_new()), for
  * acl_burst() to prefetch that key's bucket ahead of the act stage. The
  * backend is the scheduler's guess: maglev's exactly, rr's and wrr's the
  * slot `*ahead` new flows past the cursor (every new nat flow of the
@@ -892,155 +638,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	}
 }
 
-/* A backend's reply to nat flow fe (nat_reply_find()): back to the
- * client, from the VIP, out the way it came, toward the gateway
- * (--gw-mac); the flow is seen (its reply cell needs no stamp: it goes
- * with the flow). */
-static void
-nat_reply(struct dp_worker *w, const struct dp_engine *e, struct rte_mbuf *m, struct sl_pkt *p,
-	  struct sl_ft_entry *fe, uint16_t port_idx, uint64_t now)
-{
-	uint8_t *data;
 
-	if (!e->opt.have_gw_mac) {
-		drop(w, m, SL_DROP_NO_NEIGH);
-		return;
-	}
-	data = rte_pktmbuf_mtod(m, uint8_t *);
-	if (sl_rw_nat(data, data + m->data_len, p, &fe->key.dst, fe->key.dport_be, &fe->key.src,
-		      fe->key.sport_be) ||
-	    sl_rw_dsr(data, data + m->data_len, e->opt.gw_mac, e->port[port_idx].mac.addr_bytes)) {
-		drop(w, m, SL_DROP_NAT_NO_PORT);
-		return;
-	}
-	sl_ft_touch(w->ft, fe, now);
-	tx_enqueue(w, port_idx, m);
-}
-
-/*
- * An ICMP error about one of this worker's flows, sent on as the flow's
- * packets go; the same choices and bytes as the XDP engine's
- * sl_xdp_icmp_err() (bpf/sluice.bpf.c). The quote reversed
- * (sl_icmp_err_key) is looked up once:
- *  1. a NAT reply key (the quote reversed is one when its destination is
- *     a snat address) whose client flow is alive (not idle too long,
- *     still on the backend and NAT port the quote names): the error is
- *     about what sluice sent that backend; on to the client, toward the
- *     gateway as nat_reply() sends, about the client's own packet to the
- *     VIP, from the VIP when the backend itself sent it;
- *  2. a client's flow whose backend is alive (the checks of a flow hit):
- *     the error is about what was sent to the client; nat: to the backend
- *     from the snat address, about the backend's packet to snat:port;
- *     dsr: to the backend as it is; tunnel: encapsulated to it.
- * Nothing is made or refreshed in the flow table, and only the core
- * counters count it (sent, or dropped). 1: the mbuf is gone (queued or
- * dropped); 0: not about a flow of ours, the host's as before.
- *
- * With several workers: an error from a backend's side quotes the NAT
- * port, so dp_handoff_steer() brings it to the worker that owns the flow,
- * as it does the replies. An error from a client's side has nothing that
- * names the worker, and RSS hashes it on its own addresses, not the
- * flow's: it is found only when it reaches the flow's own worker, and goes
- * to the host elsewhere.
- */
-static int
-icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-	   struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx, uint64_t now)
-{
-	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *), *end = data + m->data_len;
-	const uint8_t *my_mac = e->port[port_idx].mac.addr_bytes, *dmac;
-	const struct sl_backend *be;
-	const struct dp_svc *v;
-	struct sl_ft_entry *x, *fe;
-	struct sl_flow_key r;
-	uint32_t sid, bid;
-
-	if (!sl_icmp_err_key(p, &r))
-		return 0;
-	if (s->has_nat && dp_handoff_is_snat(s, &r.dst, r.family) &&
-	    nat_reply_find(w, s, &r, sl_ft_hash(&r), &fe)) {
-		/* 1. from the backend's side */
-		struct sl_addr osrc = p->key.src;
-
-		if (sl_ft_expired(w->ft, &s->to, fe, now))
-			return 0;
-		/* the backend's own error comes from the VIP, a router's as it was */
-		if (!memcmp(&osrc, &p->inner.dst, sizeof(osrc)))
-			osrc = fe->key.dst;
-		if (!e->opt.have_gw_mac) {
-			drop(w, m, SL_DROP_NO_NEIGH);
-			return 1;
-		}
-		if (sl_rw_icmp_nat(data, end, p, &osrc, &fe->key.src, &fe->key.src, fe->key.sport_be,
-				   &fe->key.dst, fe->key.dport_be) ||
-		    sl_rw_dsr(data, end, e->opt.gw_mac, my_mac)) {
-			drop(w, m, SL_DROP_ICMP_INNER_BAD);
-			return 1;
-		}
-		tx_enqueue(w, port_idx, m);
-		return 1;
-	}
-
-	/* 2. from the client's side */
-	x = sl_ft_lookup(w->ft, &r, sl_ft_hash(&r));
-	if (!x || sl_ft_expired(w->ft, &s->to, x, now))
-		return 0;
-	v = dp_snap_lookup_flow(s, &r);
-	if (!v)
-		return 0;
-	sid = v->svc.id;
-	bid = x->flow.backend_id;
-	if (x->flow.svc_id != sid || bid >= s->max_backend_id ||
-	    !(s->backends[bid].flags & SL_BE_F_ALIVE) || s->backends[bid].svc_id != sid)
-		return 0;
-	be = &s->backends[bid];
-	dmac = next_hop_mac(be);
-
-	switch (v->svc.mode) {
-	case SL_FWD_NAT: {
-		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
-			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
-
-		if (!x->flow.nat_port_be)
-			return 0;
-		if (!dmac) {
-			drop(w, m, SL_DROP_NO_NEIGH);
-			return 1;
-		}
-		if (sl_rw_icmp_nat(data, end, p, &snat, &be->addr, &be->addr, be->port_be, &snat,
-				   x->flow.nat_port_be) ||
-		    sl_rw_dsr(data, end, dmac, my_mac)) {
-			drop(w, m, SL_DROP_ICMP_INNER_BAD);
-			return 1;
-		}
-		break;
-	}
-	case SL_FWD_DSR:
-		if (!dmac) {
-			drop(w, m, SL_DROP_NO_NEIGH);
-			return 1;
-		}
-		if (sl_rw_dsr(data, end, dmac, my_mac)) {
-			drop(w, m, SL_DROP_ETH_TRUNC);
-			return 1;
-		}
-		break;
-	case SL_FWD_TUNNEL:
-		/* as forward() encapsulates the flow's packets, the long way */
-		if (!dmac) {
-			drop(w, m, SL_DROP_NO_NEIGH);
-			return 1;
-		}
-		tunnel_encap(w, e, v, be, m, p,
-			     sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&r, 0) & 0x3fff))), dmac,
-			     port_idx);
-		return 1;
-	default:
-		return 0; /* tls: the TLS engine's flows, in user space */
-	}
-	tx_enqueue(w, port_idx, m);
-	return 1;
-}
 
 /* Packet k, past the firewall: a reply of one of this worker's NAT flows,
  * a service's packet, or the host's. */
@@ -1071,7 +669,7 @@ dispatch_ip(struct burst *b, uint16_t k)
 				c->acl_epoch = b->s->acl_epoch;
 				c->acl_ctr = (uint16_t)b->acl_rec[k];
 			}
-			nat_reply(b->w, b->e, m, p, fe, b->port_idx, b->now);
+			dp_nat_reply(b->w, b->e, m, p, fe, b->port_idx, b->now);
 			return;
 		}
 	}
@@ -1092,7 +690,7 @@ static void
 dispatch(struct burst *b, uint16_t k)
 {
 	if (b->p[k].flags & SL_PKT_F_ICMP_ERR) {
-		if (!icmp_error(b->w, b->e, b->s, b->m[k], &b->p[k], b->port_idx, b->now))
+		if (!dp_icmp_error(b->w, b->e, b->s, b->m[k], &b->p[k], b->port_idx, b->now))
 			to_host(b->w, b->e, b->m[k]);
 		return;
 	}
@@ -1128,7 +726,7 @@ handle(struct burst *b, uint16_t k, int rc, int act)
 	}
 	if (s && (p->flags & SL_PKT_F_ICMP_ERR)) {
 		/* ICMP errors: not the firewall's (only those about a flow of
-		 * ours go on, icmp_error()); one from a backend's side may
+		 * ours go on, dp_icmp_error()); one from a backend's side may
 		 * belong to another worker, as NAT replies do */
 		if (!dp_handoff_steer(w, b->e, s, m, p, b->port_idx))
 			dispatch(b, k);
