@@ -228,8 +228,8 @@ int dp_owns6(const struct dp_snap *s, const uint8_t *a);
 
 /* worker.c */
 int dp_worker_main(void *arg);
-/* The flow table's `gone` hook (ctx: the worker): a nat flow leaving
- * takes its reply cell along. */
+/* worker_nat.c: the flow table's `gone` hook (ctx: the worker): a nat
+ * flow leaving takes its reply cells along. */
 void dp_worker_nat_gone(void *ctx, const struct sl_ft_entry *x);
 
 #endif /* SLUICE_DP_H */

@@ -16,7 +16,7 @@
  *     another source port);
  *   - a cell stands for a key only through its flow: whoever finds a
  *     cell whose hash matches checks the flow in its slot (alive, a nat
- *     flow on that backend, port and protocol: dataplane/worker.c). The
+ *     flow on that backend, port and protocol: dataplane/worker_int.h). The
  *     snat address, the one field of the key not checked there, is
  *     covered by the hash: the packet's destination is one of the
  *     snapshot's snat addresses, and CRC-32C tells apart keys that differ
