@@ -545,6 +545,8 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	uint64_t def_pkts = 0, def_bytes = 0;
 	uint32_t ahead = 0, rt_pf = 0; /* rt_pf: bit k, nat_rh[k] to prefetch */
 
+	SL_STATIC_ASSERT(DP_BURST <= 32, "a burst's packets fit rt_pf's bits");
+
 	for (k = 0; k < n; k++) {
 		const struct sl_pkt *p = &b->p[k];
 		struct sl_ft_entry *fe;
