@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * flow_table.h - one worker's flow table: struct sl_flow_key -> struct
- * sl_flow, with a fixed number of slots, idle expiry and, when a new flow
+ * sl_ft_flow, with a fixed number of slots, idle expiry and, when a new flow
  * finds no free slot, eviction of the least recently seen candidate.
  *
  * Layout, built for the cache (a hit touches one bucket line and one entry
@@ -130,7 +130,9 @@ struct sl_ft {
 				   * result stands while this has not moved */
 	struct sl_ft_block *blk;  /* capacity / SL_FT_WAYS */
 	/* called with an entry that has a nat port (flow.nat_port_be) as it
-	 * leaves the table, however it leaves (NULL: nobody asks) */
+	 * leaves the table, however it leaves, before its slot is reused
+	 * (NULL: nobody asks); an entry without a nat port holds no reply
+	 * cells (the worker keeps it so: worker_nat.c) */
 	void (*gone)(void *ctx, const struct sl_ft_entry *x);
 	void *gone_ctx;
 };

@@ -25,8 +25,10 @@
  * A flow keeps the index of the cell it holds (two, across a snapshot
  * that changed its reply key: struct sl_ft_flow), and frees them as it
  * leaves the flow table (the table's removal hook, sl_ft.gone), whatever
- * the snapshot says then. A cell no flow frees (a third key) is reused by
- * an insert that finds its flow gone or holding another key.
+ * the snapshot says then; a third key frees the oldest. A cell whose flow
+ * has another key now may be taken by an insert that needs the room; the
+ * flow's reference to it then frees nothing (sl_rt_release checks the
+ * slot).
  *
  * Memory: the caller gives it (sl_rt_mem_size bytes, 128-byte aligned),
  * as for the flow table. One writer (the owning worker), no locks.

@@ -38,12 +38,16 @@ dp_worker_nat_gone(void *ctx, const struct sl_ft_entry *x)
 	sl_rt_release(w->rt, x->flow.reply1_old, slot);
 }
 
-/* nat: a cell of bucket bk for a new reply key: a free one, else one
- * whose flow has gone (or has another reply key now) without its cell
- * going with it (dp_worker_nat_gone() missed it: the snapshot changed
- * the key). NULL: the bucket is full of live cells. */
+/* nat: a cell of bucket bk for a new reply key, for the flow in slot
+ * own1 - 1: a free one, else one whose flow is gone, or whose flow's key
+ * under snapshot s is another (a late-reply cell of a flow whose key a
+ * snapshot changed, one not claimed again yet, a flow whose service left
+ * or is not nat now): that flow's reference to it then frees nothing
+ * (sl_rt_release). Never one of the claiming flow's own cells. NULL: the
+ * bucket is full of live cells. */
 static struct sl_rt_cell *
-nat_cell_room(struct dp_worker *w, const struct dp_snap *s, struct sl_rt_bucket *bk)
+nat_cell_room(struct dp_worker *w, const struct dp_snap *s, struct sl_rt_bucket *bk,
+	      uint32_t own1)
 {
 	struct sl_flow_key rk;
 	unsigned int i;
@@ -56,6 +60,8 @@ nat_cell_room(struct dp_worker *w, const struct dp_snap *s, struct sl_rt_bucket 
 		const struct sl_ft_entry *x = c->slot1 - 1 < w->ft->capacity
 			? sl_ft_at(w->ft, c->slot1 - 1) : NULL;
 
+		if (c->slot1 == own1)
+			continue;
 		if (!x || !x->used || nat_flow_reply_key(w->eng, s, x, &rk) < 0 ||
 		    sl_ft_hash(&rk) != c->hash) {
 			c->slot1 = 0;
@@ -80,7 +86,7 @@ nat_claim(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe, 
 	c = nat_reply_find(w, s, rk, h, &holder);
 	if (c)
 		return holder == fe ? sl_rt_ref(w->rt, c) : 0;
-	c = nat_cell_room(w, s, bk);
+	c = nat_cell_room(w, s, bk, fidx + 1);
 	if (!c)
 		return 0;
 	c->hash = h;
@@ -129,9 +135,10 @@ dp_nat_new(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe,
  * reply key this snapshot gives it (the service's source address or the
  * backend's address may have changed), unless it has one, or another
  * flow holds that key (then the backend's replies to the new key go to
- * the host). The cell of the key it had stays while the flow lives:
- * late replies to the old source still reach the client. Between
- * snapshots the cell needs no look: it goes only with its flow. */
+ * the host). The cell of the key it had stays until the next change of
+ * key (or until an insert needs it: nat_cell_room()): late replies to the
+ * old source still reach the client. Between snapshots the cells need no
+ * look: they go with their flow. */
 void
 dp_nat_recheck(struct dp_worker *w, const struct dp_snap *s, struct sl_ft_entry *fe,
 	       const struct sl_pkt *p, const struct sl_backend *be, const struct sl_addr *snat)

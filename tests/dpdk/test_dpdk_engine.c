@@ -826,8 +826,9 @@ test_nat_reply_gone(void **state)
 	assert_int_equal(st.core[0].to_host_pkts, host + 1);
 }
 
-/* A nat flow that had two reply keys (its service's source address
- * changed under it) takes both cells along when it goes, even once its
+/* A nat flow whose service's source address changed twice under it
+ * keeps the cells of its last two reply keys (the first goes with the
+ * second change), and takes both along when it goes, even once its
  * service has left the config and no snapshot can say what the keys
  * were. */
 static void
@@ -861,13 +862,24 @@ test_nat_reply_gone_unconfigured(void **state)
 	assert_int_equal(rt_cells(), cells + 2);
 	assert_true(rt_holds("10.0.7.6", 5353, LOCAL4, nport));
 	assert_true(rt_holds("10.0.7.6", 5353, "10.0.9.8", nport));
-	/* the service goes; its flow idles out; the sweep passes */
+	exec("set service gone2 snat 10.0.9.7");
+	apply();
+	send_parsed(f, len, &p);
+	assert_int_equal(p.key.src.w[0], inet_addr("10.0.9.7"));
+	assert_int_equal(ntohs(p.key.sport_be), nport);
+	assert_int_equal(rt_cells(), cells + 2);
+	assert_false(rt_holds("10.0.7.6", 5353, LOCAL4, nport));
+	assert_true(rt_holds("10.0.7.6", 5353, "10.0.9.8", nport));
+	assert_true(rt_holds("10.0.7.6", 5353, "10.0.9.7", nport));
+	/* the service goes; its flow idles out; the sweep passes (the other
+	 * tests' flows left are TCP, on longer timeouts) */
 	cfg_reset();
 	exec("set timeout udp 1s");
 	apply();
 	usleep(2500000);
-	assert_false(rt_holds("10.0.7.6", 5353, LOCAL4, nport));
 	assert_false(rt_holds("10.0.7.6", 5353, "10.0.9.8", nport));
+	assert_false(rt_holds("10.0.7.6", 5353, "10.0.9.7", nport));
+	assert_int_equal(rt_cells(), cells);
 }
 
 /* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
