@@ -99,7 +99,6 @@ struct sl_ft_entry {
 	uint16_t acl_ctr;
 	uint8_t used;             /* 1 while in the table */
 } __attribute__((aligned(64)));
-_Static_assert(sizeof(struct sl_ft_entry) == 64, "a flow entry is one cache line");
 
 /* Eight slots' signatures and stamps: one cache line. */
 struct sl_ft_bucket {

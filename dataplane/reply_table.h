@@ -52,8 +52,6 @@ struct sl_rt_cell {
 struct sl_rt_bucket {
 	struct sl_rt_cell c[SL_RT_WAYS];
 } __attribute__((aligned(128)));
-_Static_assert(sizeof(struct sl_rt_bucket) == SL_RT_WAYS * sizeof(struct sl_rt_cell),
-	       "reply cells follow each other across buckets (sl_rt_ref)");
 
 struct sl_rt {
 	uint32_t mask;            /* buckets - 1 */
@@ -101,7 +99,8 @@ sl_rt_match(const struct sl_rt_bucket *b, uint32_t hash)
 	return m;
 }
 
-/* A cell's index + 1, as a flow keeps it (0 stands for none). */
+/* A cell's index + 1, as a flow keeps it (0 stands for none): cells
+ * follow each other across buckets (reply_table.c asserts the sizes). */
 static inline uint32_t
 sl_rt_ref(const struct sl_rt *t, const struct sl_rt_cell *c)
 {

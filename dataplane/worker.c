@@ -29,7 +29,6 @@
 #include "handoff.h"
 #include "worker_int.h"
 
-
 static void
 tx_flush(struct dp_worker *w, const struct dp_engine *e)
 {
@@ -181,7 +180,6 @@ burst_acl_keep(const struct burst *b, uint16_t k, struct sl_ft_entry *fe)
 	}
 }
 
-
 /*
  * tunnel: the outer headers prepared for the backend (struct dp_tun_hdr),
  * copied in front of the packet's IP header with its lengths, checksum and
@@ -275,8 +273,6 @@ dp_tunnel_encap(struct dp_worker *w, const struct dp_engine *e, const struct dp_
 	}
 	tx_enqueue(w, port_idx, m);
 }
-
-
 
 /* Packet k, for service v: its flow, its backend, its rewrite. `fe` is
  * what the burst's lookup found for the packet's key (NULL: nothing). */
@@ -639,8 +635,6 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			b->acl_rec[idx] = (int32_t)ctr;
 	}
 }
-
-
 
 /* Packet k, past the firewall: a reply of one of this worker's NAT flows,
  * a service's packet, or the host's. */

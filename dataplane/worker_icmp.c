@@ -91,8 +91,7 @@ dp_icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_sn
 
 	switch (v->svc.mode) {
 	case SL_FWD_NAT: {
-		struct sl_addr snat = (v->svc.flags & SL_SVC_F_SNAT_SET) ? v->svc.snat
-			: p->key.family == SL_AF_INET ? e->opt.local4 : e->opt.local6;
+		struct sl_addr snat = *nat_snat(e, v, p->key.family);
 
 		if (!x->flow.nat_port_be)
 			return 0;
