@@ -215,6 +215,7 @@ struct scratch {
 	struct sl_encap e;
 	struct sl_flow_key rk;
 	struct sl_xdp_nat rev;
+	struct sl_xdp_svc_key sk;  /* the service lookup's key */
 	struct sl_flow_key fk;     /* ICMP errors: the client flow of a NAT reply entry */
 	struct sl_addr a[3];       /* ICMP errors: the addresses it gets */
 	struct bpf_fib_lookup fib; /* ICMP errors: the next hop's lookup */
@@ -639,7 +640,6 @@ int sluice_xdp(struct xdp_md *ctx)
 {
 	struct sl_core_counters *c;
 	struct sl_xdp_globals *g;
-	struct sl_xdp_svc_key sk = {};
 	struct sl_svc *svc = NULL;
 	struct sl_xdp_backend *xb;
 	struct sl_xdp_flow *fl = NULL, *hit = NULL, nf = {};
@@ -738,12 +738,15 @@ int sluice_xdp(struct xdp_md *ctx)
 	if (fl)
 		svc = svc_by_id(slot, fl->f.svc_id, &p.key);
 	if (!svc) {
-		sk.slot = slot;
-		sk.k.vip = p.key.dst;
-		sk.k.port_be = p.key.dport_be;
-		sk.k.proto = p.key.proto;
-		sk.k.family = p.key.family;
-		svc = bpf_map_lookup_elem(&sl_services, &sk);
+		struct sl_xdp_svc_key *sk = &sc_->sk;
+
+		__builtin_memset(sk, 0, sizeof(*sk));
+		sk->slot = slot;
+		sk->k.vip = p.key.dst;
+		sk->k.port_be = p.key.dport_be;
+		sk->k.proto = p.key.proto;
+		sk->k.family = p.key.family;
+		svc = bpf_map_lookup_elem(&sl_services, sk);
 		if (!svc) {
 			c->to_host_pkts++;
 			return XDP_PASS;
@@ -881,8 +884,8 @@ int sluice_xdp(struct xdp_md *ctx)
 		void *data = (void *)(long)ctx->data;
 		void *data_end = (void *)(long)ctx->data_end;
 		struct sl_ethhdr *eth = data;
-		struct sl_addr snat = svc->flags & SL_SVC_F_SNAT_SET ? svc->snat :
-			p.key.family == SL_AF_INET ? g->snat4 : g->snat6;
+		const struct sl_addr *snat = svc->flags & SL_SVC_F_SNAT_SET ? &svc->snat :
+			p.key.family == SL_AF_INET ? &g->snat4 : &g->snat6;
 		struct sl_flow_key *rkp = &sc_->rk;
 		struct sl_xdp_nat *revp = &sc_->rev, *cur;
 		int reason = 0, ifindex, i;
@@ -893,7 +896,7 @@ int sluice_xdp(struct xdp_md *ctx)
 
 		/* the reply's key: backend -> snat:port */
 		rk.src = xb->be.addr;
-		rk.dst = snat;
+		rk.dst = *snat;
 		rk.sport_be = xb->be.port_be;
 		rk.proto = p.key.proto;
 		rk.family = p.key.family;
@@ -923,7 +926,7 @@ int sluice_xdp(struct xdp_md *ctx)
 			nf.f.nat_port_be = rk.dport_be;
 		}
 		rk.dport_be = nf.f.nat_port_be;
-		if (sl_rw_nat(data, data_end, &p, &snat, nf.f.nat_port_be, &xb->be.addr, xb->be.port_be))
+		if (sl_rw_nat(data, data_end, &p, snat, nf.f.nat_port_be, &xb->be.addr, xb->be.port_be))
 			return drop(c, SL_DROP_NAT_NO_PORT);
 		data = (void *)(long)ctx->data;
 		data_end = (void *)(long)ctx->data_end;

@@ -75,6 +75,31 @@ SL_UNROLL
 	return check;
 }
 
+/* What a 32-bit word going from `from` to `to` adds to a sum that becomes
+ * RFC 1624's ~HC + ~m + m': its two 16-bit words' complements and new
+ * values. Some 60 of these fit a 32-bit sum before sl_csum_fold(). */
+static SL_ALWAYS_INLINE uint32_t
+sl_csum_add32(uint32_t from, uint32_t to)
+{
+	return (uint32_t)(uint16_t)~from + (uint16_t)(~from >> 16) + (uint16_t)to + (to >> 16);
+}
+
+/* ... what an address going from `from` to `to` adds (1 word for IPv4, 4
+ * for IPv6). */
+static SL_ALWAYS_INLINE uint32_t
+sl_csum_add_addr(const struct sl_addr *from, const struct sl_addr *to, int words)
+{
+	uint32_t s = sl_csum_add32(from->w[0], to->w[0]);
+	int i;
+
+	if (words == 1)
+		return s;
+SL_UNROLL
+	for (i = 1; i < 4; i++)
+		s += sl_csum_add32(from->w[i], to->w[i]);
+	return s;
+}
+
 /* The Internet checksum of a 20-byte IPv4 header (check field as zero). */
 static SL_ALWAYS_INLINE uint16_t
 sl_ip4_csum(const struct sl_ip4hdr *ip)
@@ -115,8 +140,10 @@ sl_rw_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_ad
 	  uint16_t sport_be, const struct sl_addr *daddr, uint16_t dport_be)
 {
 	uint64_t l3_off = p->l3_off, l4_off = p->l4_off;
-	uint16_t *check, old_sport, old_dport;
-	int words = p->key.family == SL_AF_INET ? 1 : 4, udp0 = 0;
+	uint32_t d;
+	uint32_t old_ports, new_ports;
+	uint16_t *check;
+	int words = p->key.family == SL_AF_INET ? 1 : 4;
 	uint8_t *l3, *l4;
 
 	/* bounds the BPF verifier can see before pointers are made */
@@ -129,46 +156,27 @@ sl_rw_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_ad
 	if (!(p->flags & SL_PKT_F_L4) ||
 	    (p->key.proto != SL_IPPROTO_TCP && p->key.proto != SL_IPPROTO_UDP))
 		return -1;
+	/* both ports lead TCP's and UDP's headers; the checksum is at 16 or 6 */
 	if (p->key.proto == SL_IPPROTO_TCP) {
-		struct sl_tcphdr *th = (struct sl_tcphdr *)l4;
-
-		if ((void *)(th + 1) > data_end)
+		if ((void *)(l4 + sizeof(struct sl_tcphdr)) > data_end)
 			return -1;
-		check = &th->check;
-		old_sport = th->sport_be;
-		old_dport = th->dport_be;
-		th->sport_be = sport_be;
-		th->dport_be = dport_be;
+		check = &((struct sl_tcphdr *)l4)->check;
 	} else {
-		struct sl_udphdr *uh = (struct sl_udphdr *)l4;
-
-		if ((void *)(uh + 1) > data_end)
+		if ((void *)(l4 + sizeof(struct sl_udphdr)) > data_end)
 			return -1;
-		check = &uh->check;
-		udp0 = uh->check == 0 && words == 1;
-		old_sport = uh->sport_be;
-		old_dport = uh->dport_be;
-		uh->sport_be = sport_be;
-		uh->dport_be = dport_be;
+		check = &((struct sl_udphdr *)l4)->check;
 	}
-	if (!udp0) {
-		uint16_t c = *check;
-
-		c = sl_csum_update16(c, old_sport, sport_be);
-		c = sl_csum_update16(c, old_dport, dport_be);
-		c = sl_csum_update_addr(c, &p->key.src, saddr, words);
-		c = sl_csum_update_addr(c, &p->key.dst, daddr, words);
-		if (p->key.proto == SL_IPPROTO_UDP && c == 0)
-			c = 0xffff;
-		*check = c;
-	}
+	/* RFC 1624's HC' = ~(~HC + ~m + m'), summed once over every word that
+	 * changed: the addresses (d: IPv4's header and the L4 pseudo-header
+	 * both) and the ports (the L4 header). The IP header first: its bounds
+	 * are the last check, and nothing is written before all have passed. */
+	d = sl_csum_add_addr(&p->key.src, saddr, words) + sl_csum_add_addr(&p->key.dst, daddr, words);
 	if (words == 1) {
 		struct sl_ip4hdr *ip = (struct sl_ip4hdr *)l3;
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
-		ip->check = sl_csum_update32(ip->check, ip->saddr, saddr->w[0]);
-		ip->check = sl_csum_update32(ip->check, ip->daddr, daddr->w[0]);
+		ip->check = (uint16_t)~sl_csum_fold((uint16_t)~ip->check + d);
 		ip->saddr = saddr->w[0];
 		ip->daddr = daddr->w[0];
 	} else {
@@ -178,6 +186,19 @@ sl_rw_nat(void *data, void *data_end, const struct sl_pkt *p, const struct sl_ad
 			return -1;
 		__builtin_memcpy(ip6->saddr, saddr->b, 16);
 		__builtin_memcpy(ip6->daddr, daddr->b, 16);
+	}
+	__builtin_memcpy(&old_ports, l4, 4);
+	((uint16_t *)l4)[0] = sport_be;
+	((uint16_t *)l4)[1] = dport_be;
+	__builtin_memcpy(&new_ports, l4, 4);
+	/* a UDP/IPv4 packet without a checksum keeps none */
+	if (p->key.proto == SL_IPPROTO_TCP || *check || words == 4) {
+		uint16_t c = (uint16_t)~sl_csum_fold((uint16_t)~*check + d +
+						     sl_csum_add32(old_ports, new_ports));
+
+		if (p->key.proto == SL_IPPROTO_UDP && c == 0)
+			c = 0xffff;
+		*check = c;
 	}
 	return 0;
 }

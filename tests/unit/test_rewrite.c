@@ -73,6 +73,40 @@ test_incremental_checksums(void **state)
 	}
 }
 
+/* A 32-bit word for the sums below: at random, or one of the values where
+ * one's complement arithmetic has its corners (all ones, zero). */
+static uint32_t
+edgy32(void)
+{
+	static const uint32_t corner[] = { 0, 0xffffffffu, 0xffff, 0xffff0000u, 1, 0xfffe };
+	uint32_t r = rnd();
+
+	return r % 4 ? rnd() << 16 | rnd() : corner[r / 4 % (sizeof(corner) / sizeof(corner[0]))];
+}
+
+/* sl_rw_nat sums every changed word once (sl_csum_add32): the same 16 bits,
+ * zero and 0xffff included, as one sl_csum_update32 per word. */
+static void
+test_one_sum_equals_steps(void **state)
+{
+	int i, k;
+
+	for (i = 0; i < 1000000; i++) {
+		uint32_t from[9], to[9], sum;
+		uint16_t check = (uint16_t)edgy32(), steps = check;
+		int n = 1 + (int)(rnd() % 9);
+
+		sum = (uint16_t)~check;
+		for (k = 0; k < n; k++) {
+			from[k] = edgy32();
+			to[k] = rnd() % 5 ? edgy32() : from[k];
+			steps = sl_csum_update32(steps, from[k], to[k]);
+			sum += sl_csum_add32(from[k], to[k]);
+		}
+		assert_int_equal((uint16_t)~sl_csum_fold(sum), steps);
+	}
+}
+
 static void
 addr_of(int family, const char *s, struct sl_addr *a)
 {
@@ -425,6 +459,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_incremental_checksums),
+		cmocka_unit_test(test_one_sum_equals_steps),
 		cmocka_unit_test(test_nat_every_fixture),
 		cmocka_unit_test(test_nat_udp_without_checksum),
 		cmocka_unit_test(test_icmp_nat),
