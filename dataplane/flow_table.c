@@ -32,7 +32,7 @@ struct sl_ft *
 sl_ft_init(void *mem, uint32_t capacity)
 {
 	struct sl_ft *t = mem;
-	uint32_t n = sl_ft_slots(capacity);
+	uint32_t n = sl_ft_slots(capacity), i;
 
 	SL_STATIC_ASSERT(sizeof(struct sl_ft) <= 64, "the table header fits its line");
 	memset(t, 0, sizeof(*t));
@@ -40,6 +40,8 @@ sl_ft_init(void *mem, uint32_t capacity)
 	t->mask = n / SL_FT_WAYS - 1;
 	t->blk = (struct sl_ft_block *)((uint8_t *)mem + 64);
 	memset(t->blk, 0, (size_t)(n / SL_FT_WAYS) * sizeof(*t->blk));
+	for (i = 0; i < n; i++)
+		sl_ft_at(t, i)->way = (uint8_t)(i % SL_FT_WAYS);
 	return t;
 }
 

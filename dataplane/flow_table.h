@@ -98,6 +98,7 @@ struct sl_ft_entry {
 	uint32_t acl_epoch;       /* 0: no verdict kept */
 	uint16_t acl_ctr;
 	uint8_t used;             /* 1 while in the table */
+	uint8_t way;              /* its way in its bucket: set once (sl_ft_init) */
 } __attribute__((aligned(64)));
 
 /* Eight slots' signatures and stamps: one cache line. */
@@ -156,6 +157,14 @@ sl_ft_block_of(const struct sl_ft *t, const struct sl_ft_entry *x)
 {
 	return (uint32_t)((size_t)((const uint8_t *)x - (const uint8_t *)t->blk) /
 			  sizeof(struct sl_ft_block));
+}
+
+/* An entry's bucket, without the division sl_ft_block_of() makes: the
+ * line before its block's first entry. */
+static inline struct sl_ft_bucket *
+sl_ft_bucket_of(struct sl_ft_entry *x)
+{
+	return (struct sl_ft_bucket *)(void *)(x - x->way) - 1;
 }
 
 static inline uint32_t
@@ -357,9 +366,8 @@ struct sl_ft_entry *sl_ft_insert(struct sl_ft *t, const struct sl_flow_key *k, u
 static inline void
 sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
 {
-	struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
-
-	b->b.stamp[x - b->e] = sl_ft_stamp(now);
+	(void)t;
+	sl_ft_bucket_of(x)->stamp[x->way] = sl_ft_stamp(now);
 }
 
 /* An entry's stamp in its bucket: for a caller that both reads it (the
@@ -367,18 +375,16 @@ sl_ft_touch(struct sl_ft *t, struct sl_ft_entry *x, uint64_t now)
 static inline uint32_t *
 sl_ft_stamp_of(struct sl_ft *t, struct sl_ft_entry *x)
 {
-	struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
-
-	return &b->b.stamp[x - b->e];
+	(void)t;
+	return &sl_ft_bucket_of(x)->stamp[x->way];
 }
 
 /* The tunnel GUE source port kept for an entry (0: none yet). */
 static inline uint16_t *
 sl_ft_tun_sport(struct sl_ft *t, struct sl_ft_entry *x)
 {
-	struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
-
-	return &b->b.tun_sport_be[x - b->e];
+	(void)t;
+	return &sl_ft_bucket_of(x)->tun_sport_be[x->way];
 }
 
 /* How long an entry has been idle at `now`, in ns, to a stamp unit

@@ -161,13 +161,20 @@ struct burst {
 	struct sl_pkt p[DP_BURST];
 };
 
+/* Packet k's entry looked up again (burst_entry). */
+static __attribute__((noinline)) struct sl_ft_entry *
+burst_lookup(struct burst *b, uint16_t k)
+{
+	return sl_ft_lookup(b->w->ft, &b->p[k].key, b->hash[k]);
+}
+
 /* Packet k's entry: what the burst's lookup found, if that still stands. */
-static inline struct sl_ft_entry *
+static inline __attribute__((always_inline)) struct sl_ft_entry *
 burst_entry(struct burst *b, uint16_t k)
 {
-	if (b->hints && b->w->ft->changes == b->ft_changes)
+	if (sl_likely(b->hints && b->w->ft->changes == b->ft_changes))
 		return b->fe[k];
-	return sl_ft_lookup(b->w->ft, &b->p[k].key, b->hash[k]);
+	return burst_lookup(b, k);
 }
 
 /* Keep the firewall's verdict for packet k in its flow's entry. */
@@ -519,6 +526,35 @@ nat_reply_prefetch(const struct dp_worker *w, uint32_t h)
 	}
 }
 
+/* The firewall rule a burst's packets went through last, and what it let
+ * through since (most of a burst goes through one rule): added to the
+ * worker's counters when the burst moves to another rule, or leaves. */
+struct acl_memo {
+	uint32_t ctr;
+	uint32_t pkts;
+	uint64_t bytes;
+};
+
+static inline void
+acl_memo_flush(struct dp_worker *w, struct acl_memo *am)
+{
+	w->acl[am->ctr].pkts += am->pkts;
+	w->acl[am->ctr].bytes += am->bytes;
+	am->pkts = 0;
+	am->bytes = 0;
+}
+
+static inline void
+acl_memo_count(struct dp_worker *w, struct acl_memo *am, uint32_t ctr, uint32_t len)
+{
+	if (sl_unlikely(ctr != am->ctr)) {
+		acl_memo_flush(w, am);
+		am->ctr = ctr;
+	}
+	am->pkts++;
+	am->bytes += len;
+}
+
 /*
  * The flow table and the firewall for a whole burst. Every packet that
  * reaches them (act[k] >= 0 on entry) has its key looked up; one whose
@@ -538,7 +574,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
-	uint64_t def_pkts = 0, def_bytes = 0;
+	struct acl_memo am = { DP_ACL_CTR_DEFAULT, 0, 0 };
 	uint32_t ahead = 0, rt_pf = 0; /* rt_pf: bit k, nat_rh[k] to prefetch */
 
 	SL_STATIC_ASSERT(DP_BURST <= 32, "a burst's packets fit rt_pf's bits");
@@ -559,8 +595,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			b->rc[k] = c;
 			b->rslot[k] = c->slot1;
 			if (c->acl_epoch == s->acl_epoch) {
-				w->acl[c->acl_ctr].pkts++;
-				w->acl[c->acl_ctr].bytes += b->m[k]->pkt_len;
+				acl_memo_count(w, &am, c->acl_ctr, b->m[k]->pkt_len);
 				continue;
 			}
 		} else {
@@ -572,8 +607,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 				rt_pf |= 1u << k;
 			if (fe && fe->acl_epoch == s->acl_epoch) {
 				/* let in under these rules before: the same rule again */
-				w->acl[fe->acl_ctr].pkts++;
-				w->acl[fe->acl_ctr].bytes += b->m[k]->pkt_len;
+				acl_memo_count(w, &am, fe->acl_ctr, b->m[k]->pkt_len);
 				continue;
 			}
 		}
@@ -601,8 +635,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			d6[n6] = (const uint8_t *)x;
 			i6[n6++] = k;
 		} else {
-			def_pkts++;
-			def_bytes += b->m[k]->pkt_len;
+			acl_memo_count(w, &am, DP_ACL_CTR_DEFAULT, b->m[k]->pkt_len);
 			if (act[k] != SL_ACL_DENY)
 				b->acl_rec[k] = DP_ACL_CTR_DEFAULT;
 		}
@@ -615,8 +648,6 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		sl_rt_prefetch(w->rt, b->nat_rh[__builtin_ctz(rt_pf)]);
 		rt_pf &= rt_pf - 1;
 	}
-	w->acl[DP_ACL_CTR_DEFAULT].pkts += def_pkts;
-	w->acl[DP_ACL_CTR_DEFAULT].bytes += def_bytes;
 	if (n4)
 		rte_acl_classify(s->acl4, d4, r4, n4, 1);
 	if (n6)
@@ -629,11 +660,11 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 			act[idx] = s->acl_action[res - 1];
 			ctr = s->acl_ctr[res - 1];
 		}
-		w->acl[ctr].pkts++;
-		w->acl[ctr].bytes += b->m[idx]->pkt_len;
+		acl_memo_count(w, &am, ctr, b->m[idx]->pkt_len);
 		if (act[idx] != SL_ACL_DENY)
 			b->acl_rec[idx] = (int32_t)ctr;
 	}
+	acl_memo_flush(w, &am);
 }
 
 /* Packet k, past the firewall: a reply of one of this worker's NAT flows,
