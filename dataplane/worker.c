@@ -100,16 +100,16 @@ svc_memo_count(struct dp_worker *w, struct svc_memo *mo, uint32_t sid, uint32_t 
 static inline const struct dp_svc *
 svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_key *fk)
 {
-	uint64_t a[2];
+	uint64_t a0 = sl_ft_key_word(fk, 2), a1 = sl_ft_key_word(fk, 3);
 	uint32_t ppf;
 
-	SL_STATIC_ASSERT(offsetof(struct sl_flow_key, dport_be) == 34 &&
+	SL_STATIC_ASSERT(offsetof(struct sl_flow_key, dst) == 16 &&
+			 offsetof(struct sl_flow_key, dport_be) == 34 &&
 			 offsetof(struct sl_flow_key, family) == 37, "flow key layout");
-	memcpy(a, &fk->dst, 16);
 	memcpy(&ppf, &fk->dport_be, 4);
-	if (sl_unlikely(!mo->valid || ((a[0] ^ mo->vip[0]) | (a[1] ^ mo->vip[1]) | (ppf ^ mo->ppf)))) {
-		mo->vip[0] = a[0];
-		mo->vip[1] = a[1];
+	if (sl_unlikely(!mo->valid || ((a0 ^ mo->vip[0]) | (a1 ^ mo->vip[1]) | (ppf ^ mo->ppf)))) {
+		mo->vip[0] = a0;
+		mo->vip[1] = a1;
 		mo->ppf = ppf;
 		mo->v = dp_snap_lookup_flow(s, fk);
 		mo->valid = 1;
