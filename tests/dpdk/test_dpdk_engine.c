@@ -882,6 +882,73 @@ test_nat_reply_gone_unconfigured(void **state)
 	assert_int_equal(rt_cells(), cells);
 }
 
+/* A nat flow whose backend goes into maintenance moves to the other one:
+ * its old reply key's cell goes as it takes a new one (the table's count
+ * stays one up), the old backend's late reply is the host's, and once the
+ * flow idles out no cell is left. */
+static void
+test_nat_rescheduled_cells(void **state)
+{
+	uint8_t f[PB_MAX_LEN], r[PB_MAX_LEN];
+	struct pkt_spec sp = {
+		.family = 4, .src = "203.0.113.15", .dst = "198.51.100.66", .proto = 17,
+		.sport = 7600, .dport = 53, .payload = 30,
+	};
+	struct pkt_spec rs = {
+		.family = 4, .dst = LOCAL4, .proto = 17, .sport = 5353, .payload = 30,
+	};
+	const char *be[2] = {"10.0.7.7", "10.0.7.8"};
+	char cmd[96];
+	struct sl_pkt p;
+	uint64_t cells, resched, host;
+	uint16_t nport, nport2;
+	size_t len;
+	int first;
+
+	(void)state;
+	cfg_reset();
+	exec("set timeout udp 1s");
+	exec("add service move 198.51.100.66:53 proto udp sched rr mode nat");
+	exec("add backend move 10.0.7.7:5353");
+	exec("add backend move 10.0.7.8:5353");
+	apply();
+	cells = rt_cells();
+	len = pkt_build(&sp, f, sizeof(f), NULL);
+	send_parsed(f, len, &p);
+	nport = ntohs(p.key.sport_be);
+	first = p.key.dst.w[0] == inet_addr(be[0]) ? 0 : 1;
+	assert_int_equal(p.key.dst.w[0], inet_addr(be[first]));
+	assert_int_equal(rt_cells(), cells + 1);
+	assert_true(rt_holds(be[first], 5353, LOCAL4, nport));
+
+	read_stats();
+	resched = st.core[0].flow_rescheduled;
+	snprintf(cmd, sizeof(cmd), "set backend move/%s:5353 state maint", be[first]);
+	exec(cmd);
+	apply();
+	send_parsed(f, len, &p);
+	nport2 = ntohs(p.key.sport_be);
+	assert_int_equal(p.key.dst.w[0], inet_addr(be[!first]));
+	read_stats();
+	assert_int_equal(st.core[0].flow_rescheduled, resched + 1);
+	assert_int_equal(rt_cells(), cells + 1);
+	assert_false(rt_holds(be[first], 5353, LOCAL4, nport));
+	assert_true(rt_holds(be[!first], 5353, LOCAL4, nport2));
+	/* the old backend's late answer: no flow of ours any more */
+	host = st.core[0].to_host_pkts;
+	rs.src = be[first];
+	rs.dport = nport;
+	len = pkt_build(&rs, r, sizeof(r), NULL);
+	inject(r, len);
+	usleep(100000);
+	read_stats();
+	assert_int_equal(st.core[0].to_host_pkts, host + 1);
+	/* the flow idles out; the sweep passes */
+	usleep(2500000);
+	assert_false(rt_holds(be[!first], 5353, LOCAL4, nport2));
+	assert_int_equal(rt_cells(), cells);
+}
+
 /* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
 static void
 icmp4_set_mtu(uint8_t *f, size_t len, uint16_t mtu)
@@ -1221,6 +1288,7 @@ main(void)
 		cmocka_unit_test(test_nat_snat_change),
 		cmocka_unit_test(test_nat_reply_gone),
 		cmocka_unit_test(test_nat_reply_gone_unconfigured),
+		cmocka_unit_test(test_nat_rescheduled_cells),
 		cmocka_unit_test(test_acl_kept_in_flow),
 		cmocka_unit_test(test_acl), /* last: it replaces the others' config */
 	};
