@@ -160,32 +160,37 @@ dp_handoff_is_snat(const struct dp_snap *s, const struct sl_addr *a, uint8_t fam
  * handoff_pkts) or, the ring being full, is freed (counted as a drop).
  * 1: the mbuf is gone; 0: not another worker's, carry on with it here.
  * Not steered either: a packet whose owner has no queue on the port it
- * came in on (it could not transmit there).
+ * came in on (it could not transmit there). `to_snat`: the caller found
+ * p to be TCP or UDP to a snat address, at a port of the NAT range (the
+ * worker's nat_reply_candidate()), so that only its owner is left to ask.
  */
 static __attribute__((noinline, unused)) int
 dp_handoff_steer_ho(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-		    struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx)
+		    struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx, int to_snat)
 {
 	const struct dp_handoff *ho = e->ho;
 	const struct sl_flow_key *k = &p->key;
 	struct sl_flow_key r;
 	uint16_t owner;
 
-	if (!(p->flags & SL_PKT_F_L4))
-		return 0;
-	/* an ICMP error from a backend's side quotes a packet sluice sent
-	 * the backend: the quote reversed is the reply's key, with its port */
-	if ((p->flags & SL_PKT_F_ICMP_ERR)) {
-		if (!sl_icmp_err_key(p, &r))
+	if (!to_snat) {
+		if (!(p->flags & SL_PKT_F_L4))
 			return 0;
-		k = &r;
+		/* an ICMP error from a backend's side quotes a packet sluice
+		 * sent the backend: the quote reversed is the reply's key,
+		 * with its port */
+		if ((p->flags & SL_PKT_F_ICMP_ERR)) {
+			if (!sl_icmp_err_key(p, &r))
+				return 0;
+			k = &r;
+		}
+		if ((k->proto != SL_IPPROTO_TCP && k->proto != SL_IPPROTO_UDP) ||
+		    rte_be_to_cpu_16(k->dport_be) < DP_HANDOFF_PORT_MIN)
+			return 0;
 	}
-	if ((k->proto != SL_IPPROTO_TCP && k->proto != SL_IPPROTO_UDP) ||
-	    rte_be_to_cpu_16(k->dport_be) < DP_HANDOFF_PORT_MIN)
-		return 0;
 	owner = dp_handoff_owner(k->dport_be, ho->n_workers);
 	if (owner == w->idx || owner >= e->port[port_idx].nq ||
-	    !dp_handoff_is_snat(s, &k->dst, k->family))
+	    (!to_snat && !dp_handoff_is_snat(s, &k->dst, k->family)))
 		return 0;
 	/* a snat address may be a VIP too (snat set to the VIP): its
 	 * service's own packets stay where RSS put them */
@@ -205,12 +210,12 @@ dp_handoff_steer_ho(struct dp_worker *w, const struct dp_engine *e, const struct
 
 static inline __attribute__((always_inline)) int
 dp_handoff_steer(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap *s,
-		 struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx)
+		 struct rte_mbuf *m, const struct sl_pkt *p, uint16_t port_idx, int to_snat)
 {
 	/* one worker, or no nat service: nothing to steer (inline, per packet) */
 	if (likely(!e->ho) || !s->has_nat)
 		return 0;
-	return dp_handoff_steer_ho(w, e, s, m, p, port_idx);
+	return dp_handoff_steer_ho(w, e, s, m, p, port_idx, to_snat);
 }
 
 /* Up to `max` mbufs other workers handed to worker `idx` (its own ring

@@ -133,10 +133,12 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  *     the reply key of its first port try with that backend (dp_nat_new()).
  *     For a nat flow's first packet under a new snapshot, nat_rh[k] is
  *     the hash of the reply key that snapshot gives it (nat_recheck_hash).
- *   reply[k]: packet k may be a backend's reply to a nat flow
- *     (nat_reply_candidate); cleared when no flow has that reply key.
- *     When one has, rc[k] is its cell (holding rslot[k]) and fe[k] the
- *     flow, which stand as fe[] does and while the cell holds that slot.
+ *   reply[k]: 1 if packet k may be a backend's reply to a nat flow
+ *     (nat_reply_candidate), 0 if not; 2 once the lookups found no flow
+ *     of this worker with that reply key (another worker's flow's, for
+ *     the hand-off; else a packet like any other). While it is 1, rc[k]
+ *     is its cell (holding rslot[k]) and fe[k] the flow, which stand as
+ *     fe[] does and while the cell holds that slot.
  */
 struct burst {
 	/* hash[k]: packet k's key's sl_ft_hash() */
@@ -599,7 +601,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 				continue;
 			}
 		} else {
-			b->reply[k] = 0;
+			b->reply[k] <<= 1; /* 1 -> 2: no flow of this worker's */
 			fe = b->fe[k] = sl_ft_lookup(w->ft, &p->key, b->hash[k]);
 			if (fe && sl_unlikely(fe->acl_epoch != s->acl_epoch) && fe->flow.nat_port_be)
 				rt_pf |= (uint32_t)nat_recheck_hash(b, k, fe) << k;
@@ -680,7 +682,7 @@ dispatch_ip(struct burst *b, uint16_t k)
 	/* a nat flow's reply (what the burst found, unless an earlier packet
 	 * of it removed a flow or reused the cell), keeping the firewall's
 	 * verdict in its cell; else the packet's own flow */
-	if (b->reply[k]) {
+	if (b->reply[k] == 1) {
 		struct sl_rt_cell *c;
 
 		if (b->hints && b->w->ft->changes == b->ft_changes &&
@@ -741,8 +743,9 @@ handle(struct burst *b, uint16_t k, int rc, int act)
 			drop(w, m, SL_DROP_ACL_DENY);
 			return;
 		}
-		/* hand-off: a NAT reply whose flow another worker owns goes to it */
-		if (dp_handoff_steer(w, b->e, s, m, p, b->port_idx))
+		/* hand-off: a NAT reply whose flow another worker owns goes to
+		 * it (only a reply candidate none of ours has can be one) */
+		if (b->reply[k] == 2 && dp_handoff_steer(w, b->e, s, m, p, b->port_idx, 1))
 			return;
 		dispatch_ip(b, k);
 		return;
@@ -755,7 +758,7 @@ handle(struct burst *b, uint16_t k, int rc, int act)
 		/* ICMP errors: not the firewall's (only those about a flow of
 		 * ours go on, dp_icmp_error()); one from a backend's side may
 		 * belong to another worker, as NAT replies do */
-		if (!dp_handoff_steer(w, b->e, s, m, p, b->port_idx))
+		if (!dp_handoff_steer(w, b->e, s, m, p, b->port_idx, 0))
 			dispatch(b, k);
 		return;
 	}

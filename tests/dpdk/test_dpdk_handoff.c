@@ -610,7 +610,7 @@ test_ring_full(void **state)
 		assert_non_null(m);
 		memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
 		assert_int_equal(sl_parse(f, f + len, (uint32_t)len, &p), 0);
-		assert_int_equal(dp_handoff_steer(fe.w[1], &fe, d, m, &p, 0), 1);
+		assert_int_equal(dp_handoff_steer(fe.w[1], &fe, d, m, &p, 0, 0), 1);
 	}
 	assert_int_equal(fe.w[1]->core.handoff_pkts, DP_HANDOFF_RING);
 	assert_int_equal(fe.w[1]->core.drops[SL_DROP_HANDOFF_FULL], over);
@@ -641,7 +641,7 @@ test_ring_full(void **state)
 			fe.port[0].nq = no[k].nq;
 			m = rte_pktmbuf_alloc(rp.mp);
 			assert_non_null(m);
-			if (dp_handoff_steer(fe.w[no[k].from], &fe, d, m, &p, 0) != 0)
+			if (dp_handoff_steer(fe.w[no[k].from], &fe, d, m, &p, 0, 0) != 0)
 				fail_msg("case %zu was steered", k);
 			rte_pktmbuf_free(m);
 		}
