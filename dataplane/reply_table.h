@@ -39,6 +39,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include <sluice/base-t.h>
+
 #define SL_RT_WAYS 8
 
 struct sl_rt_cell {
@@ -88,15 +94,36 @@ sl_rt_prefetch(const struct sl_rt *t, uint32_t hash)
 #endif
 }
 
-/* The cells of a bucket whose hash is `hash`, as bits. */
+/* The cells in use of a bucket whose hash is `hash`, as bits. */
 static inline unsigned int
 sl_rt_match(const struct sl_rt_bucket *b, uint32_t hash)
 {
+#ifdef __SSE2__
+	/* four cells at a time: their hash and slot words gathered into a
+	 * vector each (the cells are 16 bytes: hash, slot1, ...) */
+	const __m128i *v = (const __m128i *)b->c;
+	__m128i h = _mm_set1_epi32((int)hash), z = _mm_setzero_si128();
+	unsigned int m = 0, j;
+
+	SL_STATIC_ASSERT(sizeof(struct sl_rt_cell) == 16 && offsetof(struct sl_rt_cell, slot1) == 4,
+			 "a cell is a vector: hash, slot1, ...");
+	for (j = 0; j < SL_RT_WAYS / 4; j++) {
+		__m128i t0 = _mm_unpacklo_epi32(_mm_load_si128(v + 4 * j), _mm_load_si128(v + 4 * j + 1));
+		__m128i t1 = _mm_unpacklo_epi32(_mm_load_si128(v + 4 * j + 2),
+						_mm_load_si128(v + 4 * j + 3));
+		__m128i eq = _mm_andnot_si128(_mm_cmpeq_epi32(_mm_unpackhi_epi64(t0, t1), z),
+					      _mm_cmpeq_epi32(_mm_unpacklo_epi64(t0, t1), h));
+
+		m |= (unsigned int)_mm_movemask_ps(_mm_castsi128_ps(eq)) << (4 * j);
+	}
+	return m;
+#else
 	unsigned int m = 0, i;
 
 	for (i = 0; i < SL_RT_WAYS; i++)
 		m |= (unsigned int)(b->c[i].hash == hash && b->c[i].slot1 != 0) << i;
 	return m;
+#endif
 }
 
 /* A cell's index + 1, as a flow keeps it (0 stands for none): cells

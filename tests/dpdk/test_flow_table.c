@@ -384,6 +384,39 @@ test_reply_table(void **state)
 	free(t);
 }
 
+/* sl_rt_match() (vectors where the machine has them) against one cell at
+ * a time, on buckets of cells in use or free, with the hash looked for,
+ * one like it, or another; acl fields at random (never read by it). */
+static void
+test_reply_match(void **state)
+{
+	struct sl_rt_bucket *b = aligned_alloc(128, sizeof(*b));
+	uint64_t x = 88172645463325252ull;
+	int round, i;
+
+	(void)state;
+	for (round = 0; round < 200000; round++) {
+		uint32_t hash, want = 0;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		hash = (uint32_t)(x >> 32);
+		for (i = 0; i < SL_RT_WAYS; i++) {
+			uint32_t r;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			r = (uint32_t)x;
+			b->c[i].hash = r % 3 == 0 ? hash : r % 3 == 1 ? hash ^ (1u << (r >> 27)) : r;
+			b->c[i].slot1 = (r >> 8) % 4 ? (uint32_t)(x >> 40) | 1 : 0;
+			b->c[i].acl_epoch = (uint32_t)(x >> 16);
+			b->c[i].acl_ctr = (uint16_t)(x >> 48);
+			if (b->c[i].hash == hash && b->c[i].slot1)
+				want |= 1u << i;
+		}
+		assert_int_equal(sl_rt_match(b, hash), want);
+	}
+	free(b);
+}
+
 /* The smallest table (one bucket), and counts through insert/remove cycles. */
 static void
 test_counts(void **state)
@@ -441,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_evict_oldest),
 		cmocka_unit_test(test_gone_hook),
 		cmocka_unit_test(test_reply_table),
+		cmocka_unit_test(test_reply_match),
 		cmocka_unit_test(test_counts),
 	};
 
