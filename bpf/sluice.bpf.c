@@ -926,7 +926,9 @@ int sluice_xdp(struct xdp_md *ctx)
 			nf.f.nat_port_be = rk.dport_be;
 		}
 		rk.dport_be = nf.f.nat_port_be;
-		if (sl_rw_nat(data, data_end, &p, snat, nf.f.nat_port_be, &xb->be.addr, xb->be.port_be))
+		/* (the source as the reply key took it: one read of the map) */
+		if (sl_rw_nat(data, data_end, &p, &rk.dst, nf.f.nat_port_be, &xb->be.addr,
+			      xb->be.port_be))
 			return drop(c, SL_DROP_NAT_NO_PORT);
 		data = (void *)(long)ctx->data;
 		data_end = (void *)(long)ctx->data_end;

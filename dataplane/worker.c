@@ -540,10 +540,12 @@ struct acl_memo {
 static inline void
 acl_memo_flush(struct dp_worker *w, struct acl_memo *am)
 {
-	w->acl[am->ctr].pkts += am->pkts;
-	w->acl[am->ctr].bytes += am->bytes;
-	am->pkts = 0;
-	am->bytes = 0;
+	if (am->pkts) {
+		w->acl[am->ctr].pkts += am->pkts;
+		w->acl[am->ctr].bytes += am->bytes;
+		am->pkts = 0;
+		am->bytes = 0;
+	}
 }
 
 static inline void

@@ -77,7 +77,8 @@ SL_UNROLL
 
 /* What a 32-bit word going from `from` to `to` adds to a sum that becomes
  * RFC 1624's ~HC + ~m + m': its two 16-bit words' complements and new
- * values. Some 60 of these fit a 32-bit sum before sl_csum_fold(). */
+ * values (at most 0x3fffc: some 16000 fit a 32-bit sum before
+ * sl_csum_fold(); sl_rw_nat adds 9 for IPv6). */
 static SL_ALWAYS_INLINE uint32_t
 sl_csum_add32(uint32_t from, uint32_t to)
 {

@@ -655,6 +655,41 @@ test_ring_full(void **state)
 		assert_int_equal(out[i]->port, rp.port_id);
 		rte_pktmbuf_free(out[i]);
 	}
+
+	/* to_snat: the caller found the packet a reply candidate (TCP/UDP to
+	 * a snat address, a port of the NAT range), so only its owner is
+	 * asked: not steered to the owner itself or to one with no queue on
+	 * the port; steered otherwise, the snat probe skipped */
+	{
+		static const struct {
+			const char *dst;
+			uint16_t dport, nq;
+			int from, steered;
+		} c[] = {{LOCAL4, 2000, 2, 0, 0}, {LOCAL4, 2001, 1, 0, 0}, {LOCAL4, 2000, 2, 1, 1},
+			 {"192.0.2.200", 2000, 2, 1, 1}};
+		uint64_t ho0 = fe.w[1]->core.handoff_pkts;
+		unsigned int in_ring = rte_ring_count(fe.ho->ring[0]);
+		size_t k;
+
+		for (k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+			struct pkt_spec sp = {.family = 4, .proto = 6, .src = "10.0.7.1",
+					      .dst = c[k].dst, .sport = 8080, .dport = c[k].dport,
+					      .tcp_flags = SL_TCP_ACK};
+
+			len = pkt_build(&sp, f, sizeof(f), NULL);
+			assert_int_equal(sl_parse(f, f + len, (uint32_t)len, &p), 0);
+			fe.port[0].nq = c[k].nq;
+			m = rte_pktmbuf_alloc(rp.mp);
+			assert_non_null(m);
+			if (dp_handoff_steer(fe.w[c[k].from], &fe, d, m, &p, 0, 1) != c[k].steered)
+				fail_msg("to_snat case %zu: steered %d", k, !c[k].steered);
+			if (!c[k].steered)
+				rte_pktmbuf_free(m);
+		}
+		fe.port[0].nq = 2;
+		assert_int_equal(fe.w[1]->core.handoff_pkts - ho0, 2);
+		assert_int_equal(rte_ring_count(fe.ho->ring[0]), in_ring + 2);
+	}
 	/* freeing the state frees what is left in the rings */
 	dp_handoff_free(&fe);
 	assert_null(fe.ho);
