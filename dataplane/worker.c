@@ -578,7 +578,7 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint16_t i4[DP_BURST], i6[DP_BURST], n4 = 0, n6 = 0, k;
-	struct acl_memo am = { DP_ACL_CTR_DEFAULT, 0, 0 };
+	struct acl_memo am = {.ctr = DP_ACL_CTR_DEFAULT};
 	uint32_t ahead = 0, rt_pf = 0; /* rt_pf: bit k, nat_rh[k] to prefetch */
 
 	SL_STATIC_ASSERT(DP_BURST <= 32, "a burst's packets fit rt_pf's bits");
