@@ -64,14 +64,11 @@ ways(unsigned int m)
 void
 sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x)
 {
-	struct sl_ft_block *b;
-
 	if (!x->used)
 		return;
 	if (x->flow.nat_port_be && t->gone)
 		t->gone(t->gone_ctx, x);
-	b = &t->blk[sl_ft_block_of(t, x)];
-	b->b.sig[x - b->e] = 0;
+	sl_ft_bucket_of(x)->sig[x->way] = 0;
 	x->used = 0;
 	t->count--;
 	t->changes++;

@@ -162,9 +162,9 @@ sl_ft_block_of(const struct sl_ft *t, const struct sl_ft_entry *x)
 /* An entry's bucket, without the division sl_ft_block_of() makes: the
  * line before its block's first entry. */
 static inline struct sl_ft_bucket *
-sl_ft_bucket_of(struct sl_ft_entry *x)
+sl_ft_bucket_of(const struct sl_ft_entry *x)
 {
-	return (struct sl_ft_bucket *)(void *)(x - x->way) - 1;
+	return (struct sl_ft_bucket *)(uintptr_t)(x - x->way) - 1;
 }
 
 static inline uint32_t
@@ -411,9 +411,8 @@ sl_ft_idle_of_stamp(uint32_t stamp, uint64_t now)
 static inline uint64_t
 sl_ft_idle(const struct sl_ft *t, const struct sl_ft_entry *x, uint64_t now)
 {
-	const struct sl_ft_block *b = &t->blk[sl_ft_block_of(t, x)];
-
-	return sl_ft_idle_of_stamp(b->b.stamp[x - b->e], now);
+	(void)t;
+	return sl_ft_idle_of_stamp(sl_ft_bucket_of(x)->stamp[x->way], now);
 }
 
 void sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x);
