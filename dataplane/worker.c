@@ -309,10 +309,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 			w->core.flow_expired++;
 			sl_ft_remove(w->ft, fe);
 			fe = NULL;
-		} else if (fe->flow.svc_id == sid && fe->flow.backend_id < s->max_backend_id &&
-			   (s->backends[fe->flow.backend_id].flags & SL_BE_F_ALIVE) &&
-			   s->backends[fe->flow.backend_id].svc_id == sid) {
-			bid = fe->flow.backend_id;
+		} else if ((bid = flow_backend(s, fe, sid)) >= 0) {
 			w->core.flow_hits++;
 		} else {
 			w->core.flow_rescheduled++;

@@ -46,7 +46,7 @@ dp_icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_sn
 	const struct dp_svc *v;
 	struct sl_ft_entry *x, *fe;
 	struct sl_flow_key r;
-	uint32_t sid, bid;
+	int bid;
 
 	if (!sl_icmp_err_key(p, &r))
 		return 0;
@@ -81,24 +81,22 @@ dp_icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_sn
 	v = dp_snap_lookup_flow(s, &r);
 	if (!v)
 		return 0;
-	sid = v->svc.id;
-	bid = x->flow.backend_id;
-	if (x->flow.svc_id != sid || bid >= s->max_backend_id ||
-	    !(s->backends[bid].flags & SL_BE_F_ALIVE) || s->backends[bid].svc_id != sid)
+	bid = flow_backend(s, x, v->svc.id);
+	/* (tls, and past: the TLS engine's flows, in user space) */
+	if (bid < 0 || v->svc.mode >= SL_FWD_TLS ||
+	    (v->svc.mode == SL_FWD_NAT && !x->flow.nat_port_be))
 		return 0;
 	be = &s->backends[bid];
 	dmac = next_hop_mac(be);
+	if (!dmac) {
+		drop(w, m, SL_DROP_NO_NEIGH);
+		return 1;
+	}
 
 	switch (v->svc.mode) {
 	case SL_FWD_NAT: {
 		struct sl_addr snat = *nat_snat(e, v, p->key.family);
 
-		if (!x->flow.nat_port_be)
-			return 0;
-		if (!dmac) {
-			drop(w, m, SL_DROP_NO_NEIGH);
-			return 1;
-		}
 		if (sl_rw_icmp_nat(data, end, p, &snat, &be->addr, &be->addr, be->port_be, &snat,
 				   x->flow.nat_port_be) ||
 		    sl_rw_dsr(data, end, dmac, my_mac)) {
@@ -108,10 +106,6 @@ dp_icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_sn
 		break;
 	}
 	case SL_FWD_DSR:
-		if (!dmac) {
-			drop(w, m, SL_DROP_NO_NEIGH);
-			return 1;
-		}
 		if (sl_rw_dsr(data, end, dmac, my_mac)) {
 			drop(w, m, SL_DROP_ETH_TRUNC);
 			return 1;
@@ -119,16 +113,10 @@ dp_icmp_error(struct dp_worker *w, const struct dp_engine *e, const struct dp_sn
 		break;
 	case SL_FWD_TUNNEL:
 		/* as forward() encapsulates the flow's packets, the long way */
-		if (!dmac) {
-			drop(w, m, SL_DROP_NO_NEIGH);
-			return 1;
-		}
 		dp_tunnel_encap(w, e, v, be, m, p,
 				sl_htons((uint16_t)(0xc000 | (sl_flow_hash(&r, 0) & 0x3fff))), dmac,
 				port_idx);
 		return 1;
-	default:
-		return 0; /* tls: the TLS engine's flows, in user space */
 	}
 	tx_enqueue(w, port_idx, m);
 	return 1;

@@ -97,6 +97,20 @@ svc_of_id(const struct dp_snap *s, uint32_t id)
 	return i >= 0 ? &s->svc[i] : NULL;
 }
 
+/* The backend flow x keeps, if it may still take x's packets for service
+ * sid under snapshot s: the flow is that service's, and its backend is
+ * alive and still the service's. -1 otherwise (x is to be rescheduled). */
+static inline int
+flow_backend(const struct dp_snap *s, const struct sl_ft_entry *x, uint32_t sid)
+{
+	uint32_t bid = x->flow.backend_id;
+
+	if (x->flow.svc_id != sid || bid >= s->max_backend_id ||
+	    !(s->backends[bid].flags & SL_BE_F_ALIVE) || s->backends[bid].svc_id != sid)
+		return -1;
+	return (int)bid;
+}
+
 /* nat: the client flow reply cell c stands for, if it is the flow whose
  * reply key is rk: alive in the table, a nat flow with rk's port, on
  * rk's backend, of rk's protocol (the snat address: by the hash, see
