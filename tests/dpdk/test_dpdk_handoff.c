@@ -620,34 +620,6 @@ test_ring_full(void **state)
 	/* the dropped ones went back to their pool */
 	assert_int_equal(rte_mempool_in_use_count(rp.mp) - in_use0, DP_HANDOFF_RING);
 
-	/* not steered: the owner itself, a port below 1024, another address,
-	 * an owner with no queue on the port */
-	{
-		static const struct {
-			const char *dst;
-			uint16_t dport, nq;
-			int from;
-		} no[] = {{LOCAL4, 2000, 2, 0}, {LOCAL4, 1000, 2, 1}, {"192.0.2.200", 2000, 2, 1},
-			  {LOCAL4, 2001, 1, 0}};
-		size_t k;
-
-		for (k = 0; k < sizeof(no) / sizeof(no[0]); k++) {
-			struct pkt_spec sp = {.family = 4, .proto = 6, .src = "10.0.7.1",
-					      .dst = no[k].dst, .sport = 8080, .dport = no[k].dport,
-					      .tcp_flags = SL_TCP_ACK};
-
-			len = pkt_build(&sp, f, sizeof(f), NULL);
-			assert_int_equal(sl_parse(f, f + len, (uint32_t)len, &p), 0);
-			fe.port[0].nq = no[k].nq;
-			m = rte_pktmbuf_alloc(rp.mp);
-			assert_non_null(m);
-			if (dp_handoff_steer(fe.w[no[k].from], &fe, d, m, &p, 0, 0) != 0)
-				fail_msg("case %zu was steered", k);
-			rte_pktmbuf_free(m);
-		}
-		fe.port[0].nq = 2;
-	}
-
 	/* the owner takes them with the port they came in on */
 	assert_int_equal(dp_handoff_dequeue(&fe, 0, out, pidx, DP_BURST), DP_BURST);
 	for (i = 0; i < DP_BURST; i++) {
@@ -656,17 +628,21 @@ test_ring_full(void **state)
 		rte_pktmbuf_free(out[i]);
 	}
 
-	/* to_snat: the caller found the packet a reply candidate (TCP/UDP to
-	 * a snat address, a port of the NAT range), so only its owner is
-	 * asked: not steered to the owner itself or to one with no queue on
-	 * the port; steered otherwise, the snat probe skipped */
+	/* what is steered and what is not. Without to_snat: not to the owner
+	 * itself, a port below 1024, another address, an owner with no queue
+	 * on the port. With it (the caller found the packet a reply candidate:
+	 * TCP/UDP to a snat address, a port of the NAT range), only the owner
+	 * is asked: not to the owner itself or to one with no queue on the
+	 * port; steered otherwise, the snat probe skipped. */
 	{
 		static const struct {
 			const char *dst;
 			uint16_t dport, nq;
-			int from, steered;
-		} c[] = {{LOCAL4, 2000, 2, 0, 0}, {LOCAL4, 2001, 1, 0, 0}, {LOCAL4, 2000, 2, 1, 1},
-			 {"192.0.2.200", 2000, 2, 1, 1}};
+			int from, to_snat, steered;
+		} c[] = {{LOCAL4, 2000, 2, 0, 0, 0},        {LOCAL4, 1000, 2, 1, 0, 0},
+			 {"192.0.2.200", 2000, 2, 1, 0, 0}, {LOCAL4, 2001, 1, 0, 0, 0},
+			 {LOCAL4, 2000, 2, 0, 1, 0},        {LOCAL4, 2001, 1, 0, 1, 0},
+			 {LOCAL4, 2000, 2, 1, 1, 1},        {"192.0.2.200", 2000, 2, 1, 1, 1}};
 		uint64_t ho0 = fe.w[1]->core.handoff_pkts;
 		unsigned int in_ring = rte_ring_count(fe.ho->ring[0]);
 		size_t k;
@@ -681,8 +657,9 @@ test_ring_full(void **state)
 			fe.port[0].nq = c[k].nq;
 			m = rte_pktmbuf_alloc(rp.mp);
 			assert_non_null(m);
-			if (dp_handoff_steer(fe.w[c[k].from], &fe, d, m, &p, 0, 1) != c[k].steered)
-				fail_msg("to_snat case %zu: steered %d", k, !c[k].steered);
+			if (dp_handoff_steer(fe.w[c[k].from], &fe, d, m, &p, 0, c[k].to_snat) !=
+			    c[k].steered)
+				fail_msg("case %zu: steered %d", k, !c[k].steered);
 			if (!c[k].steered)
 				rte_pktmbuf_free(m);
 		}
