@@ -185,6 +185,7 @@ struct dp_engine {
 	struct dp_snap *snap;         /* atomic; control: rw, workers: ro */
 	volatile int stop;            /* control: rw, workers: ro */
 	int launched;
+	int polled;                   /* one worker, run by sl_dpdk_engine_poll's caller */
 	uint32_t acl_ctr_prio[SL_MAX_ACL_RULES]; /* rule priority owning a counter, 0: free */
 	uint32_t acl_epoch;           /* the last snapshot's (dp_snap.acl_epoch) */
 	uint64_t tsc_mult;            /* ns = (tsc * tsc_mult) >> 32 */
@@ -228,6 +229,9 @@ int dp_owns6(const struct dp_snap *s, const uint8_t *a);
 
 /* worker.c */
 int dp_worker_main(void *arg);
+/* One pass of the worker's loop on the caller's thread (a polled engine:
+ * sl_dpdk_engine_poll). */
+void dp_worker_poll(struct dp_worker *w);
 /* worker_nat.c: the flow table's `gone` hook (ctx: the worker): a nat
  * flow leaving takes its reply cells along. */
 void dp_worker_nat_gone(void *ctx, const struct sl_ft_entry *x);

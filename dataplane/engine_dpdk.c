@@ -129,7 +129,8 @@ workers_setup(struct dp_engine *e, char *err, size_t errlen)
 	size_t sz;
 
 	e->n_workers = 0;
-	RTE_LCORE_FOREACH_WORKER(lc) {
+	for (lc = e->polled ? rte_lcore_id() : rte_get_next_lcore(-1, 1, 0); lc < RTE_MAX_LCORE;
+	     lc = e->polled ? RTE_MAX_LCORE : rte_get_next_lcore(lc, 1, 0)) {
 		struct dp_worker *w;
 
 		if (e->n_workers == SL_MAX_CORES)
@@ -160,6 +161,8 @@ workers_launch(struct dp_engine *e, char *err, size_t errlen)
 
 	for (i = 0; i < e->n_workers; i++)
 		rte_rcu_qsbr_thread_register(e->qsv, i);
+	if (e->polled)
+		return 0;
 	e->launched = 1;
 	for (i = 0; i < e->n_workers; i++) {
 		int rc = rte_eal_remote_launch(dp_worker_main, e->w[i], e->w[i]->lcore_id);
@@ -583,6 +586,28 @@ sl_dpdk_engine_create_on_eal(const struct sl_engine_args *a, char *err, size_t e
 		return NULL;
 	}
 	return create_common(e, a->argc, a->argv, err, errlen);
+}
+
+struct sl_engine *
+sl_dpdk_engine_create_polled(const struct sl_engine_args *a, char *err, size_t errlen)
+{
+	struct dp_engine *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		sl_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->polled = 1;
+	return create_common(e, a->argc, a->argv, err, errlen);
+}
+
+void
+sl_dpdk_engine_poll(struct sl_engine *se)
+{
+	struct dp_engine *e = eng(se);
+
+	if (e->polled)
+		dp_worker_poll(e->w[0]);
 }
 
 /* Why the EAL would not start, in the words of what to do about it. */

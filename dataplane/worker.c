@@ -908,69 +908,87 @@ handle_burst(struct dp_worker *w, const struct dp_engine *e, const struct dp_sna
 	svc_memo_flush(w, &b.mo);
 }
 
+/* One pass of a worker's loop: every port's queue once, the replies
+ * handed over, the expiry sweep when it is due. */
+static inline __attribute__((always_inline)) void
+worker_pass(struct dp_worker *w, struct dp_engine *e)
+{
+	const struct dp_snap *s = __atomic_load_n(&e->snap, __ATOMIC_ACQUIRE);
+	uint64_t now = dp_now_ns(e);
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t i, n, k;
+
+	for (i = 0; i < e->n_ports; i++) {
+		const struct dp_port *pt = &e->port[i];
+		uint64_t t0;
+
+		if (w->idx >= pt->nq)
+			continue;
+		t0 = rte_rdtsc();
+		n = rte_eth_rx_burst(pt->port_id, w->idx, pkts, DP_BURST);
+		if (!n)
+			continue;
+		if (s && w->ft)
+			sl_ft_write_begin(w->ft);
+		if (pt->is_exception) {
+			/* from the kernel: out of the first port */
+			for (k = 0; k < n; k++) {
+				w->core.rx_pkts++;
+				w->core.rx_bytes += pkts[k]->pkt_len;
+				if (e->port[0].nq > w->idx)
+					tx_enqueue(w, 0, pkts[k]);
+				else	/* the NIC has no queue for this worker */
+					drop(w, pkts[k], SL_DROP_TX_FULL);
+			}
+		} else {
+			handle_burst(w, e, s && w->ft ? s : NULL, pkts, n, i, now);
+			tx_flush(w, e);
+			w->core.busy_cycles += rte_rdtsc() - t0;
+		}
+		if (s && w->ft) {
+			w->core.flows_active = w->ft->count;
+			sl_ft_write_end(w->ft);
+		}
+		tx_flush(w, e);
+	}
+	/* hand-off: replies other workers received for this one's flows */
+	if (e->ho && s && w->ft)
+		handoff_rx(w, e, s, now);
+	/* expiry: DP_EXPIRE_SCAN slots at a time, paced so that a whole
+	 * pass over the table takes half the shortest timeout */
+	if (s && w->ft && now >= w->next_sweep_ns) {
+		uint32_t gone;
+
+		sl_ft_write_begin(w->ft);
+		gone = sl_ft_expire(w->ft, &s->to, now, DP_EXPIRE_SCAN);
+		sl_ft_write_end(w->ft);
+		w->core.flow_expired += gone;
+		w->core.flows_active = w->ft->count;
+		w->next_sweep_ns = now + s->to.min / 2 / (w->ft->capacity / DP_EXPIRE_SCAN + 1);
+	}
+}
+
 int
 dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	struct dp_engine *e = w->eng;
-	struct rte_mbuf *pkts[DP_BURST];
-	uint16_t i, n, k;
 
 	rte_rcu_qsbr_thread_online(e->qsv, w->idx);
 	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
-		const struct dp_snap *s = __atomic_load_n(&e->snap, __ATOMIC_ACQUIRE);
-		uint64_t now = dp_now_ns(e);
-
-		for (i = 0; i < e->n_ports; i++) {
-			const struct dp_port *pt = &e->port[i];
-			uint64_t t0;
-
-			if (w->idx >= pt->nq)
-				continue;
-			t0 = rte_rdtsc();
-			n = rte_eth_rx_burst(pt->port_id, w->idx, pkts, DP_BURST);
-			if (!n)
-				continue;
-			if (s && w->ft)
-				sl_ft_write_begin(w->ft);
-			if (pt->is_exception) {
-				/* from the kernel: out of the first port */
-				for (k = 0; k < n; k++) {
-					w->core.rx_pkts++;
-					w->core.rx_bytes += pkts[k]->pkt_len;
-					if (e->port[0].nq > w->idx)
-						tx_enqueue(w, 0, pkts[k]);
-					else	/* the NIC has no queue for this worker */
-						drop(w, pkts[k], SL_DROP_TX_FULL);
-				}
-			} else {
-				handle_burst(w, e, s && w->ft ? s : NULL, pkts, n, i, now);
-				tx_flush(w, e);
-				w->core.busy_cycles += rte_rdtsc() - t0;
-			}
-			if (s && w->ft) {
-				w->core.flows_active = w->ft->count;
-				sl_ft_write_end(w->ft);
-			}
-			tx_flush(w, e);
-		}
-		/* hand-off: replies other workers received for this one's flows */
-		if (e->ho && s && w->ft)
-			handoff_rx(w, e, s, now);
-		/* expiry: DP_EXPIRE_SCAN slots at a time, paced so that a whole
-		 * pass over the table takes half the shortest timeout */
-		if (s && w->ft && now >= w->next_sweep_ns) {
-			uint32_t gone;
-
-			sl_ft_write_begin(w->ft);
-			gone = sl_ft_expire(w->ft, &s->to, now, DP_EXPIRE_SCAN);
-			sl_ft_write_end(w->ft);
-			w->core.flow_expired += gone;
-			w->core.flows_active = w->ft->count;
-			w->next_sweep_ns = now + s->to.min / 2 / (w->ft->capacity / DP_EXPIRE_SCAN + 1);
-		}
+		worker_pass(w, e);
 		rte_rcu_qsbr_quiescent(e->qsv, w->idx);
 	}
 	rte_rcu_qsbr_thread_offline(e->qsv, w->idx);
 	return 0;
+}
+
+void
+dp_worker_poll(struct dp_worker *w)
+{
+	/* offline between calls: a snapshot swap by the same thread does not
+	 * wait for this one */
+	rte_rcu_qsbr_thread_online(w->eng->qsv, w->idx);
+	worker_pass(w, w->eng);
+	rte_rcu_qsbr_thread_offline(w->eng->qsv, w->idx);
 }

@@ -4,18 +4,24 @@
  * engine's worker, on one lcore, without a NIC. Not a test: it prints a
  * table.
  *
- *   build/perf/dpdk_bench [SECONDS_PER_CASE [MODE [ACL_RULES]]]   (root, hugepages)
+ *   build/perf/dpdk_bench [-1] [SECONDS_PER_CASE [MODE [ACL_RULES]]]   (root, hugepages)
  *
  * MODE (nat, dsr, tunnel) and ACL_RULES (0, 1000) run only those rows, and
  * skip the monitoring rows at the end.
  *
- * One port made of two rings: the main lcore keeps the receive ring full
- * (recycling the mbufs the worker transmitted, each rewritten back to the
- * case's packet, with the next flow's source address and port) and the
- * worker lcore runs the engine's loop. The limit is measured the same way
- * with a worker that only receives and transmits. Each case checks the
- * engine's counters: the intended path ran (new flows or hits, sent, no
- * drops), or the row says WRONG PATH.
+ * One port made of two rings. By default the main lcore keeps the receive
+ * ring full (recycling the mbufs the worker transmitted, each rewritten
+ * back to the case's packet, with the next flow's source address and
+ * port) and the worker lcore runs the engine's loop: every frame crosses
+ * between the two cores and back. With -1 one thread on one lcore does
+ * both in turn: it rewrites the mbufs the worker sent and queues them
+ * behind RING_1 others (a NIC's receive ring of that size), then runs one
+ * pass of the worker's loop (sl_dpdk_engine_poll), which receives the
+ * oldest burst: the frames come from this core's caches, as a NIC's do
+ * from the last-level cache, not from another core's. The limits are
+ * measured the same way with a worker that only receives and transmits.
+ * Each case checks the engine's counters: the intended path ran (new
+ * flows or hits, sent, no drops), or the row says WRONG PATH.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -49,6 +55,7 @@
 #define BACKENDS 64
 #define BIG_FLOWS 1000000
 #define NAT_NEW_MAX 1200000 /* nat new flows a case: 29% of the source ports */
+#define RING_1 1024 /* -1: mbufs queued ahead of the worker */
 
 static const char *const drop_label[] = {
 #define X(name, label) label,
@@ -63,6 +70,13 @@ static uint8_t tmpl[256];
 static size_t tmpl_len;
 static size_t src_off, sport_off;
 static volatile int plain_stop;
+
+/* -1: the engine's worker, or the limits' loop, as a pass the feeder runs
+ * between its bursts; the limits' cycles and packets */
+static int one_lcore;
+static struct sl_engine *polled;
+static int plain_swap = -1; /* -1: run the engine; 0, 1: the limits */
+static uint64_t plain_cycles, plain_pkts;
 
 static pid_t worker_tid; /* the thread of lcore 1, which later runs the engine's worker */
 
@@ -91,33 +105,56 @@ worker_run_ns(void)
  * mbuf and its frame's first line over from the feeder's core and back,
  * which any forwarder must: what that costs moves most with the host.
  */
+static inline uint16_t
+plain_pass(int swap)
+{
+	struct rte_mbuf *b[BURST];
+	uint16_t n = rte_eth_rx_burst(port, 0, b, BURST), s, k;
+
+	if (!n)
+		return 0;
+	if (swap) {
+		for (k = 0; k < n; k++)
+			rte_prefetch0(rte_pktmbuf_mtod(b[k], void *));
+		for (k = 0; k < n; k++) {
+			uint8_t *d = rte_pktmbuf_mtod(b[k], uint8_t *), t[6];
+
+			memcpy(t, d, 6);
+			memcpy(d, d + 6, 6);
+			memcpy(d + 6, t, 6);
+		}
+	}
+	s = rte_eth_tx_burst(port, 0, b, n);
+	if (s < n)
+		rte_pktmbuf_free_bulk(b + s, n - s);
+	return n;
+}
+
 static int
 plain_worker(void *arg)
 {
-	struct rte_mbuf *b[BURST];
-
 	worker_tid = (pid_t)syscall(SYS_gettid);
-	while (!plain_stop) {
-		uint16_t n = rte_eth_rx_burst(port, 0, b, BURST), s, k;
-
-		if (!n)
-			continue;
-		if (arg) {
-			for (k = 0; k < n; k++)
-				rte_prefetch0(rte_pktmbuf_mtod(b[k], void *));
-			for (k = 0; k < n; k++) {
-				uint8_t *d = rte_pktmbuf_mtod(b[k], uint8_t *), t[6];
-
-				memcpy(t, d, 6);
-				memcpy(d, d + 6, 6);
-				memcpy(d + 6, t, 6);
-			}
-		}
-		s = rte_eth_tx_burst(port, 0, b, n);
-		if (s < n)
-			rte_pktmbuf_free_bulk(b + s, n - s);
-	}
+	while (!plain_stop)
+		plain_pass(arg != NULL);
 	return 0;
+}
+
+/* -1: one pass of the worker (the engine's, or the limits', timed as the
+ * engine times its bursts: from the receive call to the transmit's end) */
+static inline void
+worker_step(void)
+{
+	if (plain_swap < 0) {
+		sl_dpdk_engine_poll(polled);
+	} else {
+		uint64_t t0 = rte_rdtsc();
+		uint16_t n = plain_pass(plain_swap);
+
+		if (n) {
+			plain_cycles += rte_rdtsc() - t0;
+			plain_pkts += n;
+		}
+	}
 }
 
 /* Restore an mbuf to the case's packet for flow `flow`. */
@@ -151,7 +188,7 @@ feed(double seconds, uint32_t n_flows, uint64_t (*processed)(void *), void *arg,
 	unsigned int i, n;
 
 	/* prime the ring */
-	while (rte_ring_count(rin) < RING / 2) {
+	while (rte_ring_count(rin) < (one_lcore ? RING_1 : RING / 2)) {
 		if (rte_pktmbuf_alloc_bulk(mp, b, BURST))
 			break;
 		for (i = 0; i < BURST; i++)
@@ -165,9 +202,12 @@ feed(double seconds, uint32_t n_flows, uint64_t (*processed)(void *), void *arg,
 				break;
 			check = flow + 1024;
 		}
+		if (one_lcore)
+			worker_step();
 		n = rte_ring_dequeue_burst(rout, (void **)b, BURST, NULL);
 		if (!n) {
-			if (rte_ring_count(rin) < RING / 4 && !rte_pktmbuf_alloc_bulk(mp, b, BURST))
+			if (rte_ring_count(rin) < (one_lcore ? RING_1 - BURST : RING / 4) &&
+			    !rte_pktmbuf_alloc_bulk(mp, b, BURST))
 				n = BURST;
 			else
 				continue;
@@ -179,7 +219,22 @@ feed(double seconds, uint32_t n_flows, uint64_t (*processed)(void *), void *arg,
 			rte_pktmbuf_free_bulk(b + i, n - i);
 	}
 	*pkts = processed(arg) - c0;
-	return (double)(rte_rdtsc() - t0) / (double)hz;
+	t0 = rte_rdtsc() - t0;
+	if (one_lcore) {
+		/* what is left queued is this case's: the next starts afresh */
+		while ((n = rte_ring_dequeue_burst(rin, (void **)b, BURST, NULL)))
+			rte_pktmbuf_free_bulk(b, n);
+		while ((n = rte_ring_dequeue_burst(rout, (void **)b, BURST, NULL)))
+			rte_pktmbuf_free_bulk(b, n);
+	}
+	return (double)t0 / (double)hz;
+}
+
+static uint64_t
+plain_count(void *arg)
+{
+	(void)arg;
+	return plain_pkts;
 }
 
 static uint64_t
@@ -313,10 +368,15 @@ empty_flows(struct sl_engine *e, struct sl_ids *ids, struct sl_snapshot **prev, 
 
 	apply(e, ids, prev, mode, 0, gen, 1);
 	for (i = 0; i < 1000; i++) {
+		uint64_t t = rte_rdtsc() + rte_get_tsc_hz() / 100;
+
 		e->ops->stats(e, &stats);
 		if (!stats.core[0].flows_active)
 			break;
-		usleep(10000);
+		if (!one_lcore)
+			usleep(10000);
+		while (one_lcore && rte_rdtsc() < t)
+			sl_dpdk_engine_poll(e); /* its expiry sweep */
 	}
 	return stats.core[0].flows_active;
 }
@@ -327,11 +387,12 @@ main(int argc, char **argv)
 	static const char *const modes[] = {"nat", "dsr", "tunnel"};
 	char *eal[] = {argv[0], "--no-pci", "--in-memory", "-l", "0,1", "--log-level",
 		       "lib.eal:warning", NULL};
+	int one = one_lcore = argc > 1 && !strcmp(argv[1], "-1");
 	char *opts[] = {"--local-ip", "10.220.0.1", NULL};
 	struct sl_engine_args a = {.argc = 2, .argv = opts};
 	struct pkt_spec spec = {.family = 4, .src = "10.100.0.1", .dst = "198.51.100.10",
 				.proto = 6, .sport = 1024, .dport = 80, .tcp_flags = 0x10};
-	double seconds = argc > 1 ? atof(argv[1]) : 1.0, t, limit_mpps[2], limit_cpp[2];
+	double seconds, t, limit_mpps[2], limit_cpp[2];
 	uint64_t run0;
 	struct sl_snapshot *prev = NULL;
 	struct sl_ids *ids = calloc(1, sizeof(*ids));
@@ -342,6 +403,23 @@ main(int argc, char **argv)
 	uint32_t gen = 1;
 	int m, acl, k, rc;
 
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: dpdk_bench [-1] [SECONDS_PER_CASE [MODE [ACL_RULES]]]\n"
+		       "  -1                 feeder and worker in turn on one lcore (default: the\n"
+		       "                     worker on lcore 1, fed from lcore 0)\n"
+		       "  SECONDS_PER_CASE   0 < s <= 30, default 1\n"
+		       "  MODE               nat, dsr or tunnel: only its rows\n"
+		       "  ACL_RULES          0 or 1000: only those rows\n"
+		       "Root and 2 MB hugepages (deploy/install-deps.sh). See perf/README.md.\n");
+		return 0;
+	}
+	if (one) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+		eal[4] = (char *)"1";
+	}
+	seconds = argc > 1 ? atof(argv[1]) : 1.0;
 	if (seconds <= 0 || seconds > 30)
 		seconds = 1;
 	if (rte_eal_init(7, eal) < 0) {
@@ -373,7 +451,15 @@ main(int argc, char **argv)
 		rte_eth_rx_queue_setup(port, 0, 512, 0, NULL, mp);
 		rte_eth_tx_queue_setup(port, 0, 512, 0, NULL);
 		rte_eth_dev_start(port);
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 2 && one; k++) {
+			plain_swap = k;
+			plain_cycles = plain_pkts = 0;
+			t = feed(seconds, 1000, plain_count, NULL, &pkts);
+			limit_cpp[k] = (double)plain_cycles / (double)plain_pkts;
+			limit_mpps[k] = (double)hz / limit_cpp[k] / 1e6;
+			plain_swap = -1;
+		}
+		for (k = 0; k < 2 && !one; k++) {
 			plain_stop = 0;
 			worker_tid = 0;
 			rte_eal_remote_launch(plain_worker, k ? (void *)1 : NULL, 1);
@@ -389,24 +475,34 @@ main(int argc, char **argv)
 		rte_eth_dev_stop(port);
 		drain();
 	}
-	printf("dpdk_bench: %.1f s a case, one worker lcore, TSC %.2f GHz\n\n", seconds, hz / 1e9);
-	printf("cycles/pkt: the worker's own, per packet: the smaller of its TSC on received\n"
-	       "bursts (busy_cycles, which counts time it was preempted in a burst) and its\n"
-	       "time on a CPU (schedstat, which counts its empty polls). Mpps also depends on\n"
-	       "the feeder, which shares the other core with the rest of the machine.\n"
-	       "x limit: the limit's Mpps over the case's. over swap: the case's cycles less\n"
+	printf("dpdk_bench: %.1f s a case, one worker lcore, TSC %.2f GHz, %s\n\n", seconds,
+	       hz / 1e9, one ? "fed on the same lcore (-1)" : "fed from another lcore");
+	if (one)
+		printf("cycles/pkt: the worker's own, per packet: its TSC from each receive call to\n"
+		       "the end of its transmit (busy_cycles). Mpps: the worker's rate at that cost\n"
+		       "(TSC / cycles), what it forwards when the feeding is not its work. The\n"
+		       "frames were written by this core %d packets before it receives them.\n",
+		       RING_1);
+	else
+		printf("cycles/pkt: the worker's own, per packet: the smaller of its TSC on received\n"
+		       "bursts (busy_cycles, which counts time it was preempted in a burst) and its\n"
+		       "time on a CPU (schedstat, which counts its empty polls). Mpps also depends on\n"
+		       "the feeder, which shares the other core with the rest of the machine.\n");
+	printf("x limit: the limit's Mpps over the case's. over swap: the case's cycles less\n"
 	       "macswap's, what sluice adds to a forwarder that touches each frame.\n\n");
 	printf("%-8s %-5s %-24s %8s %10s %8s %9s   %s\n", "mode", "acl", "case", "Mpps",
 	       "cycles/pkt", "x limit", "over swap", "path check");
-	printf("%-8s %-5s %-24s %8.2f %10.0f %8.2f %9s   rx -> tx only (on-CPU; TSC/rate %.0f)\n",
+	printf("%-8s %-5s %-24s %8.2f %10.0f %8.2f %9s   rx -> tx only (%s; TSC/rate %.0f)\n",
 	       "-", "-", "receive, transmit", limit_mpps[0], limit_cpp[0], 1.0, "-",
-	       (double)hz / (limit_mpps[0] * 1e6));
+	       one ? "busy TSC" : "on-CPU", (double)hz / (limit_mpps[0] * 1e6));
 	printf("%-8s %-5s %-24s %8.2f %10.0f %8.2f %9.0f   rx -> swap MACs -> tx (testpmd's "
 	       "macswap)\n",
 	       "-", "-", "receive, swap, transmit", limit_mpps[1], limit_cpp[1],
 	       limit_mpps[0] / limit_mpps[1], 0.0);
 
-	e = sl_dpdk_engine_create_on_eal(&a, err, sizeof(err));
+	e = one ? sl_dpdk_engine_create_polled(&a, err, sizeof(err))
+		: sl_dpdk_engine_create_on_eal(&a, err, sizeof(err));
+	polled = e;
 	if (!e) {
 		fprintf(stderr, "dpdk_bench: engine: %s\n", err);
 		return 1;
@@ -423,7 +519,7 @@ main(int argc, char **argv)
 			max_pkts = 0;
 			for (k = 0; k < 3; k++) {
 				struct sl_core_counters b, a2;
-				char label[40], why[160];
+				char label[40], why[160], oncpu_s[40];
 				double mpps, cpp, busy, oncpu;
 				uint64_t run1;
 				int ok, r, len = 0;
@@ -459,13 +555,13 @@ main(int argc, char **argv)
 				t = feed(seconds, flows[k], engine_rx, e, &pkts);
 				run1 = worker_run_ns();
 				a2 = stats.core[0];
-				mpps = (double)pkts / t / 1e6;
 				/* two upper bounds of the worker's cost: its TSC on bursts
 				 * (counts time it was preempted in one), its time on a CPU
 				 * (counts its empty polls); the smaller one is reported */
 				busy = pkts ? (double)(a2.busy_cycles - b.busy_cycles) / (double)pkts : 0;
 				oncpu = pkts ? (double)(run1 - run0) * (double)hz / 1e9 / (double)pkts : 0;
 				cpp = run1 > run0 && oncpu < busy ? oncpu : busy;
+				mpps = one ? (cpp > 0 ? (double)hz / cpp / 1e6 : 0) : (double)pkts / t / 1e6;
 				ok = pkts && a2.dropped_pkts == b.dropped_pkts &&
 				     /* (the first packets may be the previous case's, left in the rings) */
 				     (!flows[k] ? a2.flow_new - b.flow_new >= pkts * 99 / 100
@@ -480,10 +576,14 @@ main(int argc, char **argv)
 					snprintf(label, sizeof(label), "new flows (SYN)");
 				else
 					snprintf(label, sizeof(label), "established, %u flows", flows[k]);
-				printf("%-8s %-5d %-24s %8.2f %10.0f %8.2f %9.0f   %s (busy %.0f, on-CPU "
-				       "%.0f; new %llu, hits %llu, evicted %llu, drops %llu%s)\n", modes[m],
+				if (one)
+					snprintf(oncpu_s, sizeof(oncpu_s), "fed %.2f Mpps", (double)pkts / t / 1e6);
+				else
+					snprintf(oncpu_s, sizeof(oncpu_s), "on-CPU %.0f", oncpu);
+				printf("%-8s %-5d %-24s %8.2f %10.0f %8.2f %9.0f   %s (busy %.0f, %s; new %llu, "
+				       "hits %llu, evicted %llu, drops %llu%s)\n", modes[m],
 				       acl, label, mpps, cpp, limit_mpps[0] / mpps, cpp - limit_cpp[1],
-				       ok ? "ok" : "WRONG PATH", busy, oncpu,
+				       ok ? "ok" : "WRONG PATH", busy, oncpu_s,
 				       (unsigned long long)(a2.flow_new - b.flow_new),
 				       (unsigned long long)(a2.flow_hits - b.flow_hits),
 				       (unsigned long long)(a2.flow_evicted - b.flow_evicted),
@@ -492,8 +592,9 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	/* the same case with the control plane busy with sinks */
-	if (argc <= 2) {
+	/* the same case with the control plane busy with sinks (on another
+	 * lcore than the worker's: not with -1) */
+	if (argc <= 2 && !one) {
 		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
 		socklen_t sl = sizeof(sa);
 		int lfd = socket(AF_INET, SOCK_STREAM, 0);
