@@ -72,6 +72,7 @@ sl_ft_remove(struct sl_ft *t, struct sl_ft_entry *x)
 	x->used = 0;
 	t->count--;
 	t->changes++;
+	t->removals++;
 }
 
 /* The least recently seen way of bucket b, and its age in stamps. */

@@ -128,6 +128,8 @@ struct sl_ft {
 	volatile uint32_t seq;    /* odd while the owner writes; dataplane: rw, readers: ro */
 	uint32_t changes;         /* inserts and removals so far (wrapping): a lookup's
 				   * result stands while this has not moved */
+	uint32_t removals;        /* removals so far, evictions too (wrapping): an entry
+				   * a lookup found stands while this has not moved */
 	struct sl_ft_block *blk;  /* capacity / SL_FT_WAYS */
 	/* called with an entry that has a nat port (flow.nat_port_be) as it
 	 * leaves the table, however it leaves, before its slot is reused

@@ -121,9 +121,11 @@ svc_lookup(const struct dp_snap *s, struct svc_memo *mo, const struct sl_flow_ke
  * A received burst as its stages leave it, and what its packets share:
  * passed by one pointer and an index down the per-packet functions.
  *   fe[k]: the flow-table entry the burst's lookup found for packet k's
- *     key (NULL: none), which stands while the table's `changes` equals
- *     `ft_changes` (no earlier packet of the burst inserted or removed
- *     one); otherwise, or without `hints`, the key is looked up again.
+ *     key (NULL: none). An entry stands while the table's `removals`
+ *     equals `ft_removals` (no earlier packet of the burst removed or
+ *     evicted one); a miss too, unless an earlier packet inserted a key
+ *     whose hash shares its top byte (`inserted`); otherwise, or without
+ *     `hints`, the key is looked up again (burst_entry()).
  *   acl_rec[k]: the firewall's counter for packet k when the rules were
  *     matched for it (to be kept in its flow's entry), -1 when its verdict
  *     came from the entry (or it has none).
@@ -148,7 +150,8 @@ struct burst {
 	uint64_t now;
 	uint16_t port_idx;
 	uint8_t hints;
-	uint32_t ft_changes;
+	uint32_t ft_changes, ft_removals;
+	uint64_t inserted[4];         /* the burst's inserts so far: bit h >> 24 of their hash */
 	struct svc_memo mo;
 	struct rte_mbuf **m;
 	uint32_t hash[DP_BURST];
@@ -170,13 +173,28 @@ burst_lookup(struct burst *b, uint16_t k)
 	return sl_ft_lookup(b->w->ft, &b->p[k].key, b->hash[k]);
 }
 
-/* Packet k's entry: what the burst's lookup found, if that still stands. */
+/* Packet k's entry: what the burst's lookup found, if that still stands.
+ * An entry found stands until a removal (inserts move no entry); a miss
+ * stands until an insert of a key that may be packet k's (the same top
+ * hash byte: a new flow's second packet in the burst finds its first's
+ * entry). */
 static inline __attribute__((always_inline)) struct sl_ft_entry *
 burst_entry(struct burst *b, uint16_t k)
 {
-	if (sl_likely(b->hints && b->w->ft->changes == b->ft_changes))
-		return b->fe[k];
+	if (sl_likely(b->hints && b->w->ft->removals == b->ft_removals)) {
+		uint32_t h = b->hash[k] >> 24;
+
+		if (b->fe[k] || !(b->inserted[h >> 6] & (1ull << (h & 63))))
+			return b->fe[k];
+	}
 	return burst_lookup(b, k);
+}
+
+/* An insert with this hash, for burst_entry(). */
+static inline void
+burst_inserted(struct burst *b, uint32_t hash)
+{
+	b->inserted[hash >> 30] |= 1ull << ((hash >> 24) & 63);
 }
 
 /* Keep the firewall's verdict for packet k in its flow's entry. */
@@ -331,6 +349,7 @@ forward(struct burst *b, const struct dp_svc *v, uint16_t k, struct sl_ft_entry 
 		}
 		if (!fe) {
 			fe = sl_ft_insert(w->ft, &p->key, hash, now, &evicted);
+			burst_inserted(b, hash);
 			w->core.flow_evicted += (uint64_t)evicted;
 			burst_acl_keep(b, k, fe);
 			stamp = sl_ft_stamp_of(w->ft, fe);
@@ -642,6 +661,8 @@ acl_burst(struct burst *b, uint16_t n, int *act)
 		}
 	}
 	b->ft_changes = w->ft->changes;
+	b->ft_removals = w->ft->removals;
+	memset(b->inserted, 0, sizeof(b->inserted));
 	/* the reply cells the burst's nat flows will claim, in a loop of
 	 * their own: issued from the loop above, between its lookups, these
 	 * prefetches cost a nat SYN about 200 cycles more (perf/README.md) */

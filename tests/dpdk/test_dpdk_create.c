@@ -138,8 +138,9 @@ out:
 }
 
 /* The polled engine: on the only lcore, nothing moves until the caller
- * polls; a poll forwards what was queued; apply() returns while the
- * worker, between polls, is quiescent (a wait for it would hang here). */
+ * polls; a poll forwards what was queued (so a test knows its frames are
+ * one burst); apply() returns while the worker, between polls, is
+ * quiescent (a wait for it would hang here). */
 static int
 polled(void)
 {
@@ -200,11 +201,41 @@ polled(void)
 			goto out;
 		}
 	}
+	/* one burst, three new flows' packets interleaved: each flow's later
+	 * packets find the entry its first made in the same burst */
+	{
+		static const uint16_t order[] = {1, 1, 2, 1, 2, 3, 3, 1};
+		uint64_t new0 = st.core[0].flow_new, hits0 = st.core[0].flow_hits;
+
+		for (i = 0; i < 8; i++) {
+			spec.sport = (uint16_t)(40000 + order[i]);
+			spec.tcp_flags = i == 0 || i == 2 || i == 5 ? 0x02 : 0x10;
+			len = pkt_build(&spec, f, sizeof(f), &lay);
+			if (ring_port_inject(&rp, 0, f, len)) {
+				fprintf(stderr, "FAIL: inject\n");
+				goto out;
+			}
+		}
+		sl_dpdk_engine_poll(e);
+		e->ops->stats(e, &st);
+		if (ring_port_pending(&rp, 0) != 8 || st.core[0].flow_new - new0 != 3 ||
+		    st.core[0].flow_hits - hits0 != 5 || st.core[0].flows_active != 4) {
+			fprintf(stderr, "FAIL: one burst of 3 new flows: %u sent, %llu new, %llu hits, "
+				"%llu flows\n", ring_port_pending(&rp, 0),
+				(unsigned long long)(st.core[0].flow_new - new0),
+				(unsigned long long)(st.core[0].flow_hits - hits0),
+				(unsigned long long)st.core[0].flows_active);
+			goto out;
+		}
+		while ((m = ring_port_recv(&rp, 0, 0)))
+			rte_pktmbuf_free(m);
+	}
 	/* a second snapshot while the worker is between polls */
 	conf[2] = "add backend www 10.0.1.12:80";
 	if (apply_conf(e, &ids, 2, conf, 3))
 		goto out;
-	printf("ok: 3 frames forwarded by one poll, none before it; a second snapshot applied\n");
+	printf("ok: 3 frames forwarded by one poll, none before it; 3 new flows in one burst made 3 "
+	       "entries; a second snapshot applied\n");
 	rc = 0;
 out:
 	e->ops->destroy(e);
