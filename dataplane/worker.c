@@ -182,10 +182,14 @@ static inline __attribute__((always_inline)) struct sl_ft_entry *
 burst_entry(struct burst *b, uint16_t k)
 {
 	if (sl_likely(b->hints && b->w->ft->removals == b->ft_removals)) {
-		uint32_t h = b->hash[k] >> 24;
+		struct sl_ft_entry *fe = b->fe[k];
+		uint32_t h;
 
-		if (b->fe[k] || !(b->inserted[h >> 6] & (1ull << (h & 63))))
-			return b->fe[k];
+		if (sl_likely(fe != NULL))
+			return fe;
+		h = b->hash[k] >> 24;
+		if (!(b->inserted[h >> 6] & (1ull << (h & 63))))
+			return NULL;
 	}
 	return burst_lookup(b, k);
 }
