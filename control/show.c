@@ -268,11 +268,31 @@ show_stats(struct sl_daemon *d, int json, struct sbuf *o)
 		  (unsigned long long)d->health_changes, cs.clients);
 }
 
+/* Whether a flow an engine listed belongs to the service its id names now:
+ * an id freed by a service's removal may be another's since, while the
+ * flow tables keep the old service's flows until they idle out (a packet
+ * of one would be scheduled anew). Those are not listed, under either
+ * name. */
+static int
+flow_is_current(const struct sl_daemon *d, const struct sl_flow_info *f)
+{
+	const struct sl_service_cfg *s;
+
+	if (f->svc_id >= SL_MAX_SERVICES || !d->ids.svc_name[f->svc_id][0])
+		return 0;
+	s = sl_config_service(&d->cfg, d->ids.svc_name[f->svc_id]);
+	if (!s || s->vip.family != f->key.family || s->proto != f->key.proto ||
+	    s->port != ntohs(f->key.dport_be))
+		return 0;
+	return f->key.family == SL_AF_INET ? s->vip.a.w[0] == f->key.dst.w[0]
+					   : !memcmp(s->vip.a.b, f->key.dst.b, 16);
+}
+
 static int
 show_flows(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
 {
 	struct sl_flow_info *f;
-	int sid = -1, n, i;
+	int sid = -1, n, i, k;
 
 	if (cmd->has_name) {
 		if (!sl_config_service(&d->cfg, cmd->name)) {
@@ -296,6 +316,10 @@ show_flows(struct sl_daemon *d, const struct sl_cmd *cmd, struct sbuf *o)
 		sb_printf(o, "error: cannot read the flow tables\n");
 		return -1;
 	}
+	for (i = k = 0; i < n; i++)
+		if (flow_is_current(d, &f[i]))
+			f[k++] = f[i];
+	n = k;
 	if (cmd->json)
 		sb_printf(o, "{\"flows\":[");
 	else

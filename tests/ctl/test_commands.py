@@ -178,6 +178,29 @@ REFUSALS = [
 ]
 
 
+def test_flows_of_a_reused_service_id():
+    """A removed service's id given to a new service: the flows the engine
+    still keeps from the old one (SLUICE_RECORD_FLOWS: one a service) are
+    not listed as the new one's."""
+    d = Daemon('add service a 198.51.100.41:80 proto tcp\n'
+               'add backend a 127.0.5.1:80\n', env={'SLUICE_RECORD_FLOWS': '1'})
+    try:
+        f = d.json('show flows')['flows']
+        assert [(x['service'], x['vip']) for x in f] == [('a', '198.51.100.41:80')], f
+        assert d.cmd('del service a') == ''
+        assert d.cmd('add service b 198.51.100.42:80 proto tcp') == ''
+        assert d.cmd('add backend b 127.0.5.2:80') == ''
+        assert svc_line(d, 'b').split()[1] == '0'          # a's id
+        for cmd in ('show flows', 'show flows b'):
+            f = d.json(cmd)['flows']
+            assert [(x['service'], x['vip'], x['backend']) for x in f] == \
+                [('b', '198.51.100.42:80', '127.0.5.2:80')], (cmd, f)
+        out = d.cmd('show flows')
+        assert '198.51.100.41' not in out and '198.51.100.42:80' in out, out
+    finally:
+        d.stop()
+
+
 def test_refusals_change_nothing():
     d = Daemon(BASE)
     try:
@@ -479,6 +502,7 @@ def test_sluiced_usage():
 
 if __name__ == '__main__':
     run_tests([test_show_text_and_json, test_mutations_reach_the_engine,
+               test_flows_of_a_reused_service_id,
                test_refusals_change_nothing, test_engine_refusal_changes_nothing,
                test_save_load_round_trip, test_reload_whole_or_nothing, test_protocol_edges,
                test_idle_timeout_and_max_clients, test_socket_security, test_sluicectl,

@@ -433,7 +433,8 @@ test_flows_listing(void **state)
 	sid = sl_ids_service(&ids, "list");
 	oid = sl_ids_service(&ids, "other");
 	/* (a service id can be an earlier test's removed service's, whose idle
-	 * flows the table may still hold: they are listed under the id) */
+	 * flows the table may still hold: the engine lists them under the id,
+	 * and sluiced's `show flows` leaves them out: control/show.c) */
 	n = eng->ops->flows(eng, sid, fi, 8192);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(fi[i].svc_id, sid);

@@ -14,6 +14,11 @@
  *   default ACTION
  * With SLUICE_RECORD_REFUSE=N in the environment, the N-th apply (1-based)
  * is refused, to test that a refused snapshot changes nothing.
+ * With SLUICE_RECORD_FLOWS=1 it lists a flow for every service it was
+ * given with a backend, from client 203.0.113.1:40000 to the service's
+ * VIP and port, on its first; like a real flow table it keeps the flow after the
+ * service has gone (the flow carries the service's id, which a later
+ * service may be given).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -23,12 +28,46 @@
 #include "cmd.h"
 #include "engine.h"
 
+#define REC_FLOWS 64
+
 struct rec {
 	char path[4096];
 	unsigned long applies;
 	unsigned long refuse_at;
 	uint32_t gen;
+	int keep_flows;
+	uint32_t n_flows;
+	struct sl_flow_info flows[REC_FLOWS];
 };
+
+/* SLUICE_RECORD_FLOWS: a flow for service v, unless one with its key is
+ * kept already. */
+static void
+rec_flow_add(struct rec *r, const struct sl_snap_svc *v)
+{
+	struct sl_flow_info f;
+	uint32_t i;
+
+	memset(&f, 0, sizeof(f));
+	f.key.family = v->key.family;
+	f.key.proto = v->key.proto;
+	f.key.dst = v->key.vip;
+	f.key.dport_be = v->key.port_be;
+	f.key.sport_be = htons(40000);
+	if (v->key.family == SL_AF_INET) {
+		f.key.src.w[0] = inet_addr("203.0.113.1");
+	} else {
+		f.key.src.b[0] = 0x20, f.key.src.b[1] = 0x01, f.key.src.b[2] = 0x0d;
+		f.key.src.b[3] = 0xb8, f.key.src.b[15] = 1;
+	}
+	f.svc_id = v->svc.id;
+	f.backend_id = v->tbl->slot[0];
+	for (i = 0; i < r->n_flows; i++)
+		if (!memcmp(&r->flows[i].key, &f.key, sizeof(f.key)))
+			return;
+	if (r->n_flows < REC_FLOWS)
+		r->flows[r->n_flows++] = f;
+}
 
 static int
 rec_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t errlen)
@@ -66,6 +105,8 @@ rec_apply(struct sl_engine *e, const struct sl_snapshot *s, char *err, size_t er
 		memset(count, 0, SL_MAX_BACKENDS * sizeof(*count));
 		for (k = 0; k < v->tbl->size; k++)
 			count[v->tbl->slot[k]]++;
+		if (r->keep_flows && v->tbl->size)
+			rec_flow_add(r, v);
 		fprintf(f, "svc %u %s %s %s %s %s slots %u", v->svc.id, v->name, vs,
 			sl_proto_name(v->key.proto), sl_sched_name(v->svc.sched),
 			sl_mode_name(v->svc.mode), v->tbl->size);
@@ -112,8 +153,14 @@ rec_stats(struct sl_engine *e, struct sl_stats *out)
 static int
 rec_flows(struct sl_engine *e, int svc_id, struct sl_flow_info *out, size_t max)
 {
-	(void)e, (void)svc_id, (void)out, (void)max;
-	return 0;
+	struct rec *r = e->priv;
+	uint32_t i;
+	size_t n = 0;
+
+	for (i = 0; i < r->n_flows && n < max; i++)
+		if (svc_id < 0 || r->flows[i].svc_id == (uint32_t)svc_id)
+			out[n++] = r->flows[i];
+	return (int)n;
 }
 
 static void
@@ -152,6 +199,7 @@ rec_create(const struct sl_engine_args *a, char *err, size_t errlen)
 	}
 	strcpy(r->path, a->argv[0]);
 	r->refuse_at = refuse ? strtoul(refuse, NULL, 10) : 0;
+	r->keep_flows = getenv("SLUICE_RECORD_FLOWS") != NULL;
 	e->ops = &rec_ops;
 	e->priv = r;
 	return e;
