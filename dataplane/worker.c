@@ -726,7 +726,9 @@ dispatch_ip(struct burst *b, uint16_t k)
 			return;
 		}
 	}
-	fe = burst_entry(b, k);
+	/* (a reply candidate's fe[k] is the nat flow its cell named, not what
+	 * its own key has: looked up here) */
+	fe = b->reply[k] == 1 ? burst_lookup(b, k) : burst_entry(b, k);
 	if (fe)
 		burst_acl_keep(b, k, fe);
 	v = svc_lookup(b->s, &b->mo, &p->key);
@@ -814,6 +816,7 @@ handoff_rx(struct dp_worker *w, const struct dp_engine *e, const struct dp_snap 
 	b.now = now;
 	b.hints = 0;
 	b.m = m;
+	memset(b.inserted, 0, sizeof(b.inserted));
 	do {
 		n = dp_handoff_dequeue(e, w->idx, m, port_idx, DP_BURST);
 		if (!n)

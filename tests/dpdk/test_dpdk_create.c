@@ -4,15 +4,18 @@
  * (sl_dpdk_engine_create, which runs rte_eal_init): its start-up errors,
  * and a whole life on net_null (create, apply, count, list, destroy);
  * and the polled engine the benchmark drives (sl_dpdk_engine_create_polled)
- * on one lcore. The EAL starts once per process, so each case is its own
+ * on one lcore, where a test knows which frames make one burst. The EAL starts once per process, so each case is its own
  * run:
- *   test_dpdk_create badopt|iface|noport|onecore|life|polled
+ *   test_dpdk_create badopt|iface|noport|onecore|life|polled|polled-nat
  * Needs root and hugepages: exits 77 (skip) without them.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sluice/parse.h>
 
 #include "config.h"
 #include "engine.h"
@@ -243,6 +246,120 @@ out:
 	return rc;
 }
 
+/* Frame out of the polled engine's port, parsed; 0 or -1 (none, or not IP). */
+static int
+out_parsed(struct ring_port *rp, struct sl_pkt *p)
+{
+	struct rte_mbuf *m = ring_port_recv(rp, 0, 0);
+	int rc;
+
+	if (!m)
+		return -1;
+	rc = sl_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+		      rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len, m->pkt_len, p);
+	rte_pktmbuf_free(m);
+	return rc ? -1 : 0;
+}
+
+/* A nat flow rescheduled (its backend in maintenance) and, in the same
+ * burst, its old backend's late reply, whose cell the reschedule freed:
+ * the reply is a packet like any other, and the flow keeps the verdict
+ * of its own rule. The reply used to take the flow's entry for its own
+ * key's, and left the reply rule's counter in it. */
+static int
+polled_nat(void)
+{
+	char *opts[] = {"--gw-mac", "02:00:00:00:00:01", "--local-ip", "192.0.2.1"};
+	struct sl_engine_args a = {.argc = 4, .argv = opts};
+	const char *conf[] = {
+		"set flows size 1024",
+		"add service www 198.51.100.10:80 proto tcp sched rr mode nat",
+		"add backend www 10.0.1.11:8080",
+		"add backend www 10.0.1.12:8080",
+		"add acl 10 allow proto tcp dst 198.51.100.10/32 dport 80",
+		"add acl 20 allow proto tcp src 10.0.1.0/24",
+		"set acl default deny",
+		NULL,
+	};
+	struct pkt_spec c = {.family = 4, .src = "10.100.0.1", .dst = "198.51.100.10",
+			     .proto = 6, .sport = 40000, .dport = 80, .tcp_flags = 0x02};
+	struct pkt_spec r = {.family = 4, .dst = "192.0.2.1", .proto = 6, .sport = 8080,
+			     .tcp_flags = 0x10};
+	static struct sl_ids ids;
+	char maint[96], old[INET_ADDRSTRLEN];
+	struct ring_port rp;
+	struct sl_engine *e;
+	struct sl_pkt p;
+	uint8_t f[PB_MAX_LEN];
+	uint64_t own, other;
+	size_t len;
+	char err[512];
+	int rc = 1;
+
+	if (dpdk_test_eal_init("test_dpdk_create", "0") || ring_port_create(&rp, "polled_nat", 1))
+		return 1;
+	e = sl_dpdk_engine_create_polled(&a, err, sizeof(err));
+	if (!e) {
+		fprintf(stderr, "FAIL: create polled: %s\n", err);
+		return 1;
+	}
+	if (apply_conf(e, &ids, 1, conf, 7))
+		goto out;
+	/* the flow, on one backend, from local port nport */
+	len = pkt_build(&c, f, sizeof(f), NULL);
+	if (ring_port_inject(&rp, 0, f, len))
+		goto out;
+	sl_dpdk_engine_poll(e);
+	if (out_parsed(&rp, &p)) {
+		fprintf(stderr, "FAIL: the SYN did not go out\n");
+		goto out;
+	}
+	inet_ntop(AF_INET, &p.key.dst.w[0], old, sizeof(old));
+	r.src = old;
+	r.dport = ntohs(p.key.sport_be);
+	/* its backend into maintenance; then one burst: the flow's next
+	 * packet (rescheduled), the old backend's late reply */
+	snprintf(maint, sizeof(maint), "set backend www/%s:8080 state maint", old);
+	conf[7] = maint;
+	if (apply_conf(e, &ids, 2, conf, 8))
+		goto out;
+	c.tcp_flags = 0x10;
+	len = pkt_build(&c, f, sizeof(f), NULL);
+	if (ring_port_inject(&rp, 0, f, len))
+		goto out;
+	len = pkt_build(&r, f, sizeof(f), NULL);
+	if (ring_port_inject(&rp, 0, f, len))
+		goto out;
+	sl_dpdk_engine_poll(e);
+	if (out_parsed(&rp, &p) || p.key.dst.w[0] == inet_addr(old)) {
+		fprintf(stderr, "FAIL: the flow's packet did not move to the other backend\n");
+		goto out;
+	}
+	while (!out_parsed(&rp, &p))
+		;
+	/* the flow's next packet: counted by its own rule (10), from its entry */
+	e->ops->stats(e, &st);
+	own = st.acl[0].pkts;
+	other = st.acl[1].pkts;
+	len = pkt_build(&c, f, sizeof(f), NULL);
+	if (ring_port_inject(&rp, 0, f, len))
+		goto out;
+	sl_dpdk_engine_poll(e);
+	e->ops->stats(e, &st);
+	if (st.acl[0].pkts != own + 1 || st.acl[1].pkts != other) {
+		fprintf(stderr, "FAIL: the flow's packet counted by rule 10 +%llu, rule 20 +%llu "
+			"(want +1, +0)\n", (unsigned long long)(st.acl[0].pkts - own),
+			(unsigned long long)(st.acl[1].pkts - other));
+		goto out;
+	}
+	printf("ok: a late reply in the rescheduling burst left the flow its own rule's verdict\n");
+	rc = 0;
+out:
+	e->ops->destroy(e);
+	ring_port_free(&rp);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -251,7 +368,8 @@ main(int argc, char **argv)
 	char *badopt[] = {"--no-pci", "--", "--bogus"};
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: test_dpdk_create badopt|iface|noport|onecore|life|polled\n");
+		fprintf(stderr, "usage: test_dpdk_create badopt|iface|noport|onecore|life|polled|"
+			"polled-nat\n");
 		return 2;
 	}
 	/* these two fail before the EAL starts */
@@ -269,6 +387,8 @@ main(int argc, char **argv)
 		return life();
 	if (!strcmp(argv[1], "polled"))
 		return polled();
+	if (!strcmp(argv[1], "polled-nat"))
+		return polled_nat();
 	fprintf(stderr, "unknown case %s\n", argv[1]);
 	return 2;
 }
