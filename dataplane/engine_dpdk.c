@@ -129,6 +129,9 @@ workers_setup(struct dp_engine *e, char *err, size_t errlen)
 	size_t sz;
 
 	e->n_workers = 0;
+	if (e->polled && rte_lcore_id() == LCORE_ID_ANY)
+		return sl_err(err, errlen, "a polled dpdk engine is made on an lcore's thread "
+			    "(the main lcore's, or a worker's)");
 	for (lc = e->polled ? rte_lcore_id() : rte_get_next_lcore(-1, 1, 0); lc < RTE_MAX_LCORE;
 	     lc = e->polled ? RTE_MAX_LCORE : rte_get_next_lcore(lc, 1, 0)) {
 		struct dp_worker *w;

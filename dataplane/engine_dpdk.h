@@ -37,7 +37,9 @@ struct sl_engine *sl_dpdk_engine_create_on_eal(const struct sl_engine_args *a, c
  * the caller's lcore: each sl_dpdk_engine_poll() call is one pass of its
  * loop (every port's queue once, the expiry sweep when due), so that one
  * thread can feed the ports and run the worker in turn. Its apply() does
- * not wait for the worker, which is quiescent between calls. */
+ * not wait for the worker, which is quiescent between calls. Made on an
+ * lcore's thread; sl_dpdk_engine_poll() does nothing to an engine made
+ * otherwise. */
 struct sl_engine *sl_dpdk_engine_create_polled(const struct sl_engine_args *a, char *err,
 					       size_t errlen);
 void sl_dpdk_engine_poll(struct sl_engine *e);

@@ -12,7 +12,7 @@
  * One port made of two rings. By default (-1) one thread on one lcore
  * feeds it and runs the worker in turn: it rewrites the mbufs the worker
  * sent back to the case's packet (with the next flow's source address and
- * port) and queues them behind RING_1 others (a NIC's receive ring of that
+ * port) and queues them, RING_1 in flight (a NIC's receive ring of that
  * size), then runs one pass of the worker's loop (sl_dpdk_engine_poll),
  * which receives the oldest burst: the frames come from this core's
  * caches, as a NIC's come from the last-level cache, not from another
@@ -183,7 +183,7 @@ static double
 feed(double seconds, uint32_t n_flows, uint64_t (*processed)(void *), void *arg, uint64_t *pkts)
 {
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc(), end = t0 + (uint64_t)(seconds * hz);
-	uint64_t c0 = processed(arg), flow = 0, check = 0;
+	uint64_t c0 = processed(arg), flow = 0, check = 0, sent = 0;
 	struct rte_mbuf *b[BURST];
 	unsigned int i, n;
 
@@ -198,13 +198,16 @@ feed(double seconds, uint32_t n_flows, uint64_t (*processed)(void *), void *arg,
 	while (rte_rdtsc() < end) {
 		/* (bursts of any size: every 1024 flows or so) */
 		if (max_pkts && flow >= check) {
-			if (processed(arg) - c0 >= max_pkts)
+			/* -1: what the worker sent, not its counters, which
+			 * stats() would bring through this core's caches */
+			if ((one_lcore ? sent : processed(arg) - c0) >= max_pkts)
 				break;
 			check = flow + 1024;
 		}
 		if (one_lcore)
 			worker_step();
 		n = rte_ring_dequeue_burst(rout, (void **)b, BURST, NULL);
+		sent += n;
 		if (!n) {
 			if (rte_ring_count(rin) < (one_lcore ? RING_1 - BURST : RING / 4) &&
 			    !rte_pktmbuf_alloc_bulk(mp, b, BURST))
@@ -403,16 +406,20 @@ main(int argc, char **argv)
 	uint32_t gen = 1;
 	int m, acl, k, rc;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+	for (k = 1; k < argc; k++)
+		if (!strcmp(argv[k], "-h") || !strcmp(argv[k], "--help"))
+			break;
+	if (k < argc) {
 		printf("usage: dpdk_bench [-1|-2] [SECONDS_PER_CASE [MODE [ACL_RULES]]]\n"
-		       "  -1                 one lcore feeds the port and runs the worker in turn\n"
-		       "                     (the default)\n"
+		       "  -1                 one lcore (CPU 1) feeds the port and runs the worker\n"
+		       "                     in turn (the default)\n"
 		       "  -2                 the worker on lcore 1, fed from lcore 0: every frame\n"
 		       "                     crosses between the two cores and back\n"
 		       "  SECONDS_PER_CASE   0 < s <= 30, default 1\n"
 		       "  MODE               nat, dsr or tunnel: only its rows\n"
 		       "  ACL_RULES          0 or 1000: only those rows\n"
-		       "Root and 2 MB hugepages (deploy/install-deps.sh). See perf/README.md.\n");
+		       "The option, if any, comes first. Root, 2 MB hugepages (deploy/install-deps.sh)\n"
+		       "and two CPUs. See perf/README.md.\n");
 		return 0;
 	}
 	if (argc > 1 && (!strcmp(argv[1], "-1") || !strcmp(argv[1], "-2"))) {
@@ -460,8 +467,8 @@ main(int argc, char **argv)
 			plain_swap = k;
 			plain_cycles = plain_pkts = 0;
 			t = feed(seconds, 1000, plain_count, NULL, &pkts);
-			limit_cpp[k] = (double)plain_cycles / (double)plain_pkts;
-			limit_mpps[k] = (double)hz / limit_cpp[k] / 1e6;
+			limit_cpp[k] = plain_pkts ? (double)plain_cycles / (double)plain_pkts : 0;
+			limit_mpps[k] = limit_cpp[k] > 0 ? (double)hz / limit_cpp[k] / 1e6 : 0;
 			plain_swap = -1;
 		}
 		for (k = 0; k < 2 && !one; k++) {
@@ -486,8 +493,9 @@ main(int argc, char **argv)
 		printf("cycles/pkt: the worker's own, per packet: its TSC from each receive call to\n"
 		       "the end of its transmit (busy_cycles). Mpps: the worker's rate at that cost\n"
 		       "(TSC / cycles), what it forwards when the feeding is not its work. The\n"
-		       "frames were written by this core %d packets before it receives them.\n",
-		       RING_1);
+		       "frames were written by this core %d packets before it receives them. An\n"
+		       "upper bound: a pass's own costs (RCU, clock, expiry sweep) are not counted.\n",
+		       RING_1 - BURST);
 	else
 		printf("cycles/pkt: the worker's own, per packet: the smaller of its TSC on received\n"
 		       "bursts (busy_cycles, which counts time it was preempted in a burst) and its\n"
@@ -587,7 +595,8 @@ main(int argc, char **argv)
 					snprintf(oncpu_s, sizeof(oncpu_s), "on-CPU %.0f", oncpu);
 				printf("%-8s %-5d %-24s %8.2f %10.0f %8.2f %9.0f   %s (busy %.0f, %s; new %llu, "
 				       "hits %llu, evicted %llu, drops %llu%s)\n", modes[m],
-				       acl, label, mpps, cpp, limit_mpps[0] / mpps, cpp - limit_cpp[1],
+				       acl, label, mpps, cpp, mpps > 0 ? limit_mpps[0] / mpps : 0,
+				       cpp - limit_cpp[1],
 				       ok ? "ok" : "WRONG PATH", busy, oncpu_s,
 				       (unsigned long long)(a2.flow_new - b.flow_new),
 				       (unsigned long long)(a2.flow_hits - b.flow_hits),
