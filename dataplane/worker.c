@@ -177,11 +177,12 @@ burst_lookup(struct burst *b, uint16_t k)
  * An entry found stands until a removal (inserts move no entry); a miss
  * stands until an insert of a key that may be packet k's (the same top
  * hash byte: a new flow's second packet in the burst finds its first's
- * entry). */
+ * entry). A nat reply candidate's key was not looked up (fe[k] is the
+ * flow its cell named): it is here. */
 static inline __attribute__((always_inline)) struct sl_ft_entry *
 burst_entry(struct burst *b, uint16_t k)
 {
-	if (sl_likely(b->hints && b->w->ft->removals == b->ft_removals)) {
+	if (sl_likely(b->hints && b->reply[k] != 1 && b->w->ft->removals == b->ft_removals)) {
 		struct sl_ft_entry *fe = b->fe[k];
 		uint32_t h;
 
@@ -726,9 +727,7 @@ dispatch_ip(struct burst *b, uint16_t k)
 			return;
 		}
 	}
-	/* (a reply candidate's fe[k] is the nat flow its cell named, not what
-	 * its own key has: looked up here) */
-	fe = b->reply[k] == 1 ? burst_lookup(b, k) : burst_entry(b, k);
+	fe = burst_entry(b, k);
 	if (fe)
 		burst_acl_keep(b, k, fe);
 	v = svc_lookup(b->s, &b->mo, &p->key);
