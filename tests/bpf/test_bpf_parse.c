@@ -27,6 +27,7 @@
 
 #include "fixtures.h"
 #include "parse_probe.skel.h"
+#include "xorshift.h"
 
 struct probe_out {
 	int32_t rc;
@@ -148,11 +149,11 @@ test_corrupted(void **state)
 	for (iter = 0; iter < 20000; iter++) {
 		size_t len, k, flips;
 
-		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		xorshift64(&rng);
 		len = pkt_build(&parse_fixtures[rng % n_parse_fixtures].spec, f, sizeof(f), NULL);
 		flips = 1 + (rng >> 8) % 4;
 		for (k = 0; k < flips; k++) {
-			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			xorshift64(&rng);
 			f[rng % len] = (uint8_t)(rng >> 32);
 		}
 		compare("corrupted", f, len);

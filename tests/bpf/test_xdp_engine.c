@@ -325,19 +325,6 @@ test_corpus(void **state)
 	assert_true(forwarded >= 40);
 }
 
-/* Set an ICMPv4 error's next-hop MTU (RFC 1191) and its checksum whole. */
-static void
-icmp4_set_mtu(uint8_t *f, size_t len, uint16_t mtu)
-{
-	uint8_t *ic = f + 14 + 20;
-	uint16_t c;
-
-	ic[6] = (uint8_t)(mtu >> 8), ic[7] = (uint8_t)mtu;
-	ic[2] = ic[3] = 0;
-	c = pkt_csum(ic, len - 14 - 20, 0);
-	ic[2] = (uint8_t)(c >> 8), ic[3] = (uint8_t)c;
-}
-
 /* A nat flow's packet, then the backend's "fragmentation needed" about
  * what sluice sent it: on to the client (through the FIB's next hop), from
  * the VIP, about the client's own packet; byte for byte the error built
@@ -378,7 +365,7 @@ test_icmp_frag_needed_nat(void **state)
 	q.dport = 80;
 	elen = pkt_build(&es, e, sizeof(e), NULL);
 	assert_true(elen > 0);
-	icmp4_set_mtu(e, elen, 1400);
+	pkt_icmp4_set_mtu(e, elen, 1400);
 	/* what the client must get, toward the clients' router */
 	ne = es;
 	ne.src = VIP4;
@@ -386,7 +373,7 @@ test_icmp_frag_needed_nat(void **state)
 	ne.quote = &nq;
 	xlen = pkt_build(&ne, exp, sizeof(exp), NULL);
 	assert_int_equal(xlen, elen);
-	icmp4_set_mtu(exp, xlen, 1400);
+	pkt_icmp4_set_mtu(exp, xlen, 1400);
 	memcpy(exp, gw_mac, 6);
 	memcpy(exp + 6, my_mac, 6);
 	assert_int_equal(run(e, elen, out, &out_len), XDP_TX);

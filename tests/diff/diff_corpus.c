@@ -24,6 +24,7 @@
 #include "pktbuild.h"
 
 #include "diff.h"
+#include "xorshift.h"
 
 static uint16_t next_sport = 10000;
 
@@ -643,10 +644,7 @@ static uint64_t rng = 0x5eed5eed1234abcdull;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
+	return (uint32_t)(xorshift64(&rng) >> 11);
 }
 
 #define N_CORRUPT 4000

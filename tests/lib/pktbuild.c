@@ -332,6 +332,18 @@ pkt_build(const struct pkt_spec *s, uint8_t *out, size_t cap, struct pkt_layout 
 }
 
 void
+pkt_icmp4_set_mtu(uint8_t *f, size_t len, uint16_t mtu)
+{
+	uint8_t *ic = f + 14 + 20;
+	uint16_t c;
+
+	ic[6] = (uint8_t)(mtu >> 8), ic[7] = (uint8_t)mtu;
+	ic[2] = ic[3] = 0;
+	c = pkt_csum(ic, len - 14 - 20, 0);
+	ic[2] = (uint8_t)(c >> 8), ic[3] = (uint8_t)c;
+}
+
+void
 pkt_set_ip_end(uint8_t *f, const struct pkt_layout *lay, int family, size_t new_end)
 {
 	uint8_t *ip = f + lay->l3;

@@ -60,6 +60,10 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *out, size_t cap, struct pkt_
  * a way that the IP header agrees with. */
 void pkt_set_ip_end(uint8_t *frame, const struct pkt_layout *lay, int family, size_t new_end);
 
+/* Set the next-hop MTU (RFC 1191) of an ICMPv4 error in an untagged frame
+ * with a 20-byte IPv4 header, and its ICMP checksum whole. */
+void pkt_icmp4_set_mtu(uint8_t *frame, size_t len, uint16_t mtu);
+
 /* Internet checksum helpers (RFC 1071), host-order result folded. */
 uint16_t pkt_csum(const void *data, size_t len, uint32_t initial);
 /* Verify the IPv4 header checksum and the checksum of the L4 header at

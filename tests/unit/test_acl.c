@@ -16,6 +16,7 @@
 
 #include "acl_build.h"
 #include "config.h"
+#include "xorshift.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint32_t any_one_in = 4; /* how often a prefix is "any" */
@@ -23,10 +24,7 @@ static uint32_t any_one_in = 4; /* how often a prefix is "any" */
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
+	return (uint32_t)(xorshift64(&rng) >> 11);
 }
 
 static struct sl_flow_key

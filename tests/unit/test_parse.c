@@ -18,6 +18,7 @@
 #include <sluice/parse.h>
 
 #include "fixtures.h"
+#include "xorshift.h"
 
 static const char *const reason_names[] = {
 #define X(n, l) l,
@@ -267,10 +268,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t
 xorshift(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* Random corruption of valid packets: never a crash or an overread, and

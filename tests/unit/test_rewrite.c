@@ -17,16 +17,14 @@
 #include <sluice/rewrite.h>
 
 #include "fixtures.h"
+#include "xorshift.h"
 
 static uint64_t rng = 0x853c49e6748fea9bull;
 
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return (uint32_t)(xorshift64(&rng) >> 16);
 }
 
 static void
